@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import type { HubConfig } from '../config/hub-config.js';
+
+/**
+ * Structured logs (pino): one line per request with method, route, status, latency and request id.
+ * Paths under /confirm/ carry a token, so the logged URL is cut before it; bodies are never logged.
+ */
+export function loggerOptions(config: HubConfig): Params {
+  return {
+    pinoHttp: {
+      level: config.logLevel,
+      genReqId: (request: IncomingMessage) => {
+        const given = request.headers['x-request-id'];
+        return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+      },
+      serializers: {
+        req: (request: { id: string; method: string; url: string }) => ({
+          id: request.id,
+          method: request.method,
+          url: redactUrl(request.url),
+        }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
+      autoLogging: { ignore: (request: IncomingMessage) => request.url === '/healthz' },
+    },
+  };
+}
+
+/** `/confirm/<token>` → `/confirm/…`: tokens are secrets and never reach a log line. */
+export function redactUrl(url: string | undefined): string | undefined {
+  return url?.replace(/\/confirm\/[^/?#]+/, '/confirm/…');
+}

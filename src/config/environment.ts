@@ -1,0 +1,133 @@
+import { Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
+
+/** One decorator, one message: `PORT must be an integer between 1 and 65535`. */
+function IntegerBetween(min: number, max: number): PropertyDecorator {
+  const message = `$property must be an integer between ${min} and ${max}`;
+  return (target, key) => {
+    IsInt({ message })(target, key);
+    Min(min, { message })(target, key);
+    Max(max, { message })(target, key);
+  };
+}
+
+function IsUrlWithScheme(schemes: string[], options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isUrlWithScheme',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return false;
+          try {
+            return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+          } catch {
+            return false;
+          }
+        },
+        defaultMessage: () => `$property must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`,
+      },
+    },
+    options,
+  );
+}
+
+function IsUrlList(schemes: string[]): PropertyDecorator {
+  return ValidateBy({
+    name: 'isUrlList',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        splitList(value).every((item) => {
+          try {
+            return schemes.includes(new URL(item).protocol.replace(/:$/, ''));
+          } catch {
+            return false;
+          }
+        }),
+      defaultMessage: () => `$property must be a comma-separated list of ${schemes.join('/')} URLs`,
+    },
+  });
+}
+
+export const CONTACT_LOCAL_PART_CHOICES = ['admin', 'administrator', 'webmaster', 'hostmaster', 'postmaster'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * The environment as the operator writes it. Every variable is listed in .env.example with its default;
+ * defaults live here and nowhere else.
+ */
+export class Environment {
+  @Transform(toNumber) @IntegerBetween(0, 65535) PORT = 8080;
+  @IsString() @MinLength(1) HOST = '0.0.0.0';
+  @IsOptional() @IsUrlWithScheme(['http', 'https']) PUBLIC_URL?: string;
+
+  @IsOptional() @IsUrlWithScheme(['postgres', 'postgresql']) DATABASE_URL?: string;
+  @IsOptional() @IsUrlList(['postgres', 'postgresql']) DATABASE_REPLICA_URLS?: string;
+  @Transform(toNumber) @IntegerBetween(1, 200) DATABASE_POOL_SIZE = 10;
+  @IsString() @MinLength(1) DATA_DIR = './.data';
+  @Transform(toNumber) @IntegerBetween(1024, 65535) EMBEDDED_POSTGRES_PORT = 5439;
+
+  @IsOptional() @IsUrlWithScheme(['smtp', 'smtps']) SMTP_URL?: string;
+  @IsString() @MinLength(3) MAIL_FROM = 'Federation Hub <hub@localhost>';
+  @Transform(toNumber) @IntegerBetween(1, 720) TOKEN_TTL_HOURS = 24;
+  @Transform(toNumber) @IntegerBetween(512, 16384) MIN_RSA_KEY_BITS = 2048;
+  @ValidateBy({
+    name: 'isContactLocalParts',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        splitList(value).length > 0 &&
+        splitList(value).every((part) => (CONTACT_LOCAL_PART_CHOICES as readonly string[]).includes(part)),
+      defaultMessage: () => `$property must be a comma-separated subset of ${CONTACT_LOCAL_PART_CHOICES.join(', ')}`,
+    },
+  })
+  CONTACT_LOCAL_PARTS = 'webmaster';
+  @Transform(toBoolean) @IsIn([true, false], { message: '$property must be true or false' }) REQUIRE_PUBLIC_SUFFIX = true;
+
+  @IsOptional() @IsString() @MinLength(16, { message: '$property must be at least 16 characters long' })
+  ADMIN_TOKEN?: string;
+  @IsOptional()
+  @Matches(/-----BEGIN PRIVATE KEY-----[\s\S]+-----END PRIVATE KEY-----/, {
+    message: '$property must be a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)',
+  })
+  HUB_SIGNING_KEY?: string;
+  @Transform(toNumber) @IntegerBetween(60, 604800) PROOF_TTL_SECONDS = 3600;
+  @Transform(toNumber) @IntegerBetween(0, 86400) LOOKUP_CACHE_SECONDS = 300;
+
+  @Transform(toNumber) @IntegerBetween(0, 86400) RATE_DOMAIN_COOLDOWN_SECONDS = 60;
+  @Transform(toNumber) @IntegerBetween(1, 1000) RATE_DOMAIN_DAILY_CAP = 5;
+  @Transform(toNumber) @IntegerBetween(1, 1000000) RATE_IP_REGISTRATIONS_PER_MINUTE = 30;
+  @Transform(toNumber) @IntegerBetween(1, 10000000) RATE_IP_REQUESTS_PER_MINUTE = 6000;
+  @Transform(toNumber) @IntegerBetween(1024, 1048576) BODY_LIMIT_BYTES = 16384;
+  @IsOptional() @IsString() TRUST_PROXY?: string;
+
+  @Transform(toNumber) @IntegerBetween(10, 60000) OUTBOX_POLL_MS = 1000;
+  @Transform(toNumber) @IntegerBetween(1, 50) OUTBOX_MAX_ATTEMPTS = 8;
+  @Transform(toNumber) @IntegerBetween(1, 3600) OUTBOX_RETRY_BASE_SECONDS = 15;
+  @Transform(toNumber) @IntegerBetween(1, 86400) OUTBOX_RETRY_MAX_SECONDS = 3600;
+  @Transform(toNumber) @IntegerBetween(1, 3650) RETENTION_DAYS = 30;
+
+  @IsIn(LOG_LEVELS, { message: `$property must be one of ${LOG_LEVELS.join(', ')}` }) LOG_LEVEL = 'info';
+}

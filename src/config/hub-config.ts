@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { Environment, splitList } from './environment.js';
+
+/** Start-up refused: one line per problem, each naming the variable and the rule. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * The typed configuration every part of the hub receives (it is also the Nest injection token).
+ * Built only by loadConfig(), so a HubConfig instance is always a validated one.
+ */
+export class HubConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  readonly databaseUrl?: string;
+  readonly databaseReplicaUrls: string[];
+  readonly databasePoolSize: number;
+  readonly dataDir: string;
+  readonly embeddedPostgresPort: number;
+  readonly smtpUrl?: string;
+  readonly mailFrom: string;
+  readonly tokenTtlHours: number;
+  readonly minRsaKeyBits: number;
+  readonly contactLocalParts: string[];
+  readonly requirePublicSuffix: boolean;
+  readonly adminToken?: string;
+  readonly hubSigningKey?: string;
+  readonly proofTtlSeconds: number;
+  readonly lookupCacheSeconds: number;
+  readonly rateDomainCooldownSeconds: number;
+  readonly rateDomainDailyCap: number;
+  readonly rateIpRegistrationsPerMinute: number;
+  readonly rateIpRequestsPerMinute: number;
+  readonly bodyLimitBytes: number;
+  readonly trustProxy?: string;
+  readonly outboxPollMs: number;
+  readonly outboxMaxAttempts: number;
+  readonly outboxRetryBaseSeconds: number;
+  readonly outboxRetryMaxSeconds: number;
+  readonly retentionDays: number;
+  readonly logLevel: string;
+
+  private constructor(values: HubConfig) {
+    Object.assign(this, values);
+  }
+
+  /** For tests and embedding: a config built from a plain environment map, validated like the real one. */
+  static fromEnvironment(env: Record<string, string | undefined>): HubConfig {
+    return loadConfig(env);
+  }
+
+  /** A copy with some values replaced (e.g. the URL of the embedded database once it is running). */
+  with(overrides: Partial<HubConfig>): HubConfig {
+    return new HubConfig({ ...this, ...overrides } as HubConfig);
+  }
+
+  /** @internal */
+  static create(values: HubConfig): HubConfig {
+    return new HubConfig(values);
+  }
+}
+
+/** Reads `.env` (if present) into process.env without overriding what is already set. */
+export function loadDotEnv(path = resolve('.env')): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): HubConfig {
+  // An empty variable means "use the default", as in most twelve-factor services.
+  const input = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = plainToInstance(Environment, input, { exposeDefaultValues: true });
+  const problems = validateSync(parsed, { forbidUnknownValues: false }).map((error) => {
+    const messages = Object.values(error.constraints ?? {});
+    return messages[0] ?? `${error.property} is invalid`;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const port = parsed.PORT;
+  return HubConfig.create({
+    port,
+    host: parsed.HOST,
+    publicUrl: (parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    databaseUrl: parsed.DATABASE_URL,
+    databaseReplicaUrls: parsed.DATABASE_REPLICA_URLS ? splitList(parsed.DATABASE_REPLICA_URLS) : [],
+    databasePoolSize: parsed.DATABASE_POOL_SIZE,
+    dataDir: resolve(parsed.DATA_DIR),
+    embeddedPostgresPort: parsed.EMBEDDED_POSTGRES_PORT,
+    smtpUrl: parsed.SMTP_URL,
+    mailFrom: parsed.MAIL_FROM,
+    tokenTtlHours: parsed.TOKEN_TTL_HOURS,
+    minRsaKeyBits: parsed.MIN_RSA_KEY_BITS,
+    contactLocalParts: splitList(parsed.CONTACT_LOCAL_PARTS),
+    requirePublicSuffix: parsed.REQUIRE_PUBLIC_SUFFIX,
+    adminToken: parsed.ADMIN_TOKEN,
+    hubSigningKey: parsed.HUB_SIGNING_KEY?.replace(/\\n/g, '\n'),
+    proofTtlSeconds: parsed.PROOF_TTL_SECONDS,
+    lookupCacheSeconds: parsed.LOOKUP_CACHE_SECONDS,
+    rateDomainCooldownSeconds: parsed.RATE_DOMAIN_COOLDOWN_SECONDS,
+    rateDomainDailyCap: parsed.RATE_DOMAIN_DAILY_CAP,
+    rateIpRegistrationsPerMinute: parsed.RATE_IP_REGISTRATIONS_PER_MINUTE,
+    rateIpRequestsPerMinute: parsed.RATE_IP_REQUESTS_PER_MINUTE,
+    bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
+    trustProxy: parsed.TRUST_PROXY,
+    outboxPollMs: parsed.OUTBOX_POLL_MS,
+    outboxMaxAttempts: parsed.OUTBOX_MAX_ATTEMPTS,
+    outboxRetryBaseSeconds: parsed.OUTBOX_RETRY_BASE_SECONDS,
+    outboxRetryMaxSeconds: parsed.OUTBOX_RETRY_MAX_SECONDS,
+    retentionDays: parsed.RETENTION_DAYS,
+    logLevel: parsed.LOG_LEVEL,
+  } as HubConfig);
+}

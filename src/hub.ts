@@ -1,0 +1,86 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { HttpErrorFilter } from './common/http-error.filter.js';
+import { createValidationPipe } from './common/validation.js';
+import type { HubConfig } from './config/hub-config.js';
+import { runMigrations } from './database/data-source.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+
+export interface RunningHub {
+  readonly app: INestApplication;
+  readonly config: HubConfig;
+  /** Base URL the hub listens on, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+type Log = (message: string) => void;
+
+/**
+ * Everything `npm start` does, reusable by tests: embedded PostgreSQL when DATABASE_URL is unset,
+ * migrations, then the Nest application listening on HOST:PORT.
+ */
+export async function startHub(config: HubConfig, log: Log = (line) => console.log(line)): Promise<RunningHub> {
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.databaseUrl) {
+    const directory = join(config.dataDir, 'postgres');
+    embedded = await startEmbeddedPostgres({ directory, port: config.embeddedPostgresPort, log });
+    log(`embedded PostgreSQL started in ${directory} on 127.0.0.1:${config.embeddedPostgresPort} (DATABASE_URL unset)`);
+    config = config.with({ databaseUrl: embedded.url });
+  }
+  try {
+    const applied = await runMigrations({ url: config.databaseUrl! });
+    if (applied.length > 0) log(`migrations applied: ${applied.join(', ')}`);
+    const app = await createHubApp(config);
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address() as { port: number };
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host}:${address.port}`;
+    let closed: Promise<void> | undefined;
+    return {
+      app,
+      config,
+      url,
+      close: () =>
+        (closed ??= (async () => {
+          await app.close();
+          if (embedded) {
+            await embedded.stop();
+            log('embedded PostgreSQL stopped');
+          }
+        })()),
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+/** The configured Nest application, not yet listening (supertest uses it directly). */
+export async function createHubApp(config: HubConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalPipes(createValidationPipe());
+  return app;
+}
+
+/** Client IPs come from the socket unless TRUST_PROXY names the proxies (addresses, CIDRs or a hop count). */
+function trustProxySetting(value: string | undefined): boolean | number | string[] {
+  if (!value) return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((item) => item.trim());
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/hub-config.js';
+import { runHub } from '../support/hub-process.js';
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.publicUrl, 'http://localhost:8080');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.tokenTtlHours, 24);
+    assert.equal(config.minRsaKeyBits, 2048);
+    assert.deepEqual(config.contactLocalParts, ['webmaster']);
+    assert.equal(config.mailFrom, 'Federation Hub <hub@localhost>');
+  });
+
+  it('derives PUBLIC_URL from PORT and parses lists', () => {
+    const config = loadConfig({ PORT: '9000', CONTACT_LOCAL_PARTS: 'webmaster, hostmaster' });
+    assert.equal(config.publicUrl, 'http://localhost:9000');
+    assert.deepEqual(config.contactLocalParts, ['webmaster', 'hostmaster']);
+  });
+
+  it('names every bad variable and its rule, one line each', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          PORT: 'eighty',
+          TOKEN_TTL_HOURS: '721',
+          SMTP_URL: 'http://mail.example.com',
+          CONTACT_LOCAL_PARTS: 'webmaster,root',
+          DATABASE_URL: 'mysql://x',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems.sort(), [
+          'CONTACT_LOCAL_PARTS must be a comma-separated subset of admin, administrator, webmaster, hostmaster, postmaster',
+          'DATABASE_URL must be a URL starting with postgres:// or postgresql://',
+          'PORT must be an integer between 0 and 65535',
+          'SMTP_URL must be a URL starting with smtp:// or smtps://',
+          'TOKEN_TTL_HOURS must be an integer between 1 and 720',
+        ]);
+        return true;
+      },
+    );
+  });
+
+  it('stops start-up with the clear line and a non-zero exit code', async () => {
+    const hub = runHub({ PORT: '70000', DATABASE_URL: 'postgres://127.0.0.1:1/none' });
+    const code = await hub.exited;
+    assert.notEqual(code, 0);
+    assert.match(hub.output(), /^config error: PORT must be an integer between 0 and 65535$/m);
+    assert.doesNotMatch(hub.output(), /listening/);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable the hub reads, and nothing else', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { getMetadataStorage } = await import('class-validator');
+    const { Environment } = await import('../../src/config/environment.js');
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]).sort();
+    const read = [
+      ...new Set(getMetadataStorage().getTargetValidationMetadatas(Environment, '', true, false).map((m) => m.propertyName)),
+    ].sort();
+    assert.deepEqual(listed, read);
+  });
+});

@@ -1,0 +1,48 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HubConfig } from '../../src/config/hub-config.js';
+import { startHub, type RunningHub } from '../../src/hub.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestHub extends RunningHub {
+  readonly db: TestDatabase;
+  /** Closes the hub and drops its database (unless the database was passed in). */
+  stop(): Promise<void>;
+}
+
+/** The environment every in-process test hub starts from; a test overrides what it is about. */
+export function testEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'hub-test-')),
+    OUTBOX_POLL_MS: '50',
+    ...overrides,
+  };
+}
+
+/**
+ * A real hub, in this process, listening on a free loopback port, on a throwaway database
+ * (or on `options.db`, to run several hubs on one database).
+ */
+export async function startTestHub(
+  suite: string,
+  env: Record<string, string> = {},
+  options: { db?: TestDatabase } = {},
+): Promise<TestHub> {
+  const db = options.db ?? (await createTestDatabase(suite));
+  const config = HubConfig.fromEnvironment(testEnvironment({ DATABASE_URL: db.url, ...env }));
+  const hub = await startHub(config, () => {});
+  return {
+    ...hub,
+    app: hub.app,
+    db,
+    close: hub.close,
+    stop: async () => {
+      await hub.close();
+      if (!options.db) await db.drop();
+    },
+  };
+}

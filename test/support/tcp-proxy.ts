@@ -1,0 +1,56 @@
+import { createServer, type Server, type Socket, connect } from 'node:net';
+
+/**
+ * A real TCP hop between the hub and PostgreSQL that a test can cut and restore,
+ * to show what the hub does when its database goes away.
+ */
+export interface TcpProxy {
+  readonly port: number;
+  /** Drops every open connection and refuses new ones. */
+  cut(): Promise<void>;
+  /** Accepts connections again, on the same port. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetHost: string, targetPort: number, port = 0): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+
+  const listen = (onPort: number) =>
+    new Promise<number>((resolve, reject) => {
+      server = createServer((client) => {
+        const upstream = connect(targetPort, targetHost);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('close', () => sockets.delete(socket));
+          socket.on('error', () => {
+            client.destroy();
+            upstream.destroy();
+          });
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.once('error', reject);
+      server.listen(onPort, '127.0.0.1', () => resolve((server!.address() as { port: number }).port));
+    });
+
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server = undefined;
+    });
+
+  const boundPort = await listen(port);
+  return {
+    port: boundPort,
+    cut: stop,
+    restore: async () => {
+      if (!server) await listen(boundPort);
+    },
+    close: stop,
+  };
+}
