@@ -60,7 +60,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         request_id      uuid REFERENCES verification_requests (id) ON DELETE CASCADE,
         kind            text NOT NULL,
         recipient       text NOT NULL,
-        status          text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'dead')),
+        status          text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'dead', 'cancelled')),
         attempts        integer NOT NULL DEFAULT 0,
         next_attempt_at timestamptz NOT NULL DEFAULT now(),
         last_error      text,
