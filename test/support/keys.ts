@@ -21,7 +21,9 @@ export function generateTestKeyPair(spec: KeySpec = { type: 'rsa', bits: 2048 })
       : spec.type === 'ec'
         ? generateKeyPairSync('ec', { namedCurve: spec.curve, ...encoding })
         : generateKeyPairSync('ed25519', encoding);
-  return { publicPem: pair.publicKey, privatePem: pair.privateKey };
+  // With PEM encodings both halves come back as strings.
+  const { publicKey, privateKey } = pair as unknown as { publicKey: string; privateKey: string };
+  return { publicPem: publicKey, privatePem: privateKey };
 }
 
 /** The form Rocket.Chat stores and sends: the PEM with its line breaks removed. */
