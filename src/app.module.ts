@@ -4,7 +4,15 @@ import { LoggerModule } from 'nestjs-pino';
 import { ConfigModule } from './config/config.module.js';
 import { HubConfig } from './config/hub-config.js';
 import { dataSourceOptions } from './database/data-source.js';
+import { DatabaseModule } from './database/database.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
+import { MailModule } from './mail/mail.module.js';
+import { ConfirmationMailComposer } from './verification/confirmation-mail.composer.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { PeersModule } from './peers/peers.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { loggerOptions } from './common/logging.js';
 
 @Module({})
@@ -26,7 +34,14 @@ export class AppModule {
           retryAttempts: 2,
           retryDelay: 500,
         }),
+        DatabaseModule,
+        MetricsModule,
         HealthModule,
+        RateLimitModule,
+        MailModule.forRoot({ composer: ConfirmationMailComposer }),
+        PeersModule,
+        AdminModule,
+        HousekeepingModule,
       ],
     };
   }

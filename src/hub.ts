@@ -6,9 +6,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
+import { setupOpenApi } from './common/openapi.js';
+import { securityHeaders } from './common/security-headers.js';
 import { createValidationPipe } from './common/validation.js';
 import type { HubConfig } from './config/hub-config.js';
 import { runMigrations } from './database/data-source.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 
 export interface RunningHub {
@@ -71,10 +74,11 @@ export async function createHubApp(config: HubConfig): Promise<NestExpressApplic
   app.useLogger(app.get(Logger));
   app.set('trust proxy', trustProxySetting(config.trustProxy));
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true });
-  app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(new HttpErrorFilter(app.get(MetricsService)));
   app.useGlobalPipes(createValidationPipe());
+  setupOpenApi(app, config.publicUrl);
   return app;
 }
 

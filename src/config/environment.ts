@@ -115,6 +115,7 @@ export class Environment {
   HUB_SIGNING_KEY?: string;
   @Transform(toNumber) @IntegerBetween(60, 604800) PROOF_TTL_SECONDS = 3600;
   @Transform(toNumber) @IntegerBetween(0, 86400) LOOKUP_CACHE_SECONDS = 300;
+  @Transform(toNumber) @IntegerBetween(0, 10000000) LOOKUP_CACHE_ENTRIES = 20000;
 
   @Transform(toNumber) @IntegerBetween(0, 86400) RATE_DOMAIN_COOLDOWN_SECONDS = 60;
   @Transform(toNumber) @IntegerBetween(1, 1000) RATE_DOMAIN_DAILY_CAP = 5;

@@ -35,6 +35,7 @@ export class HubConfig {
   readonly hubSigningKey?: string;
   readonly proofTtlSeconds: number;
   readonly lookupCacheSeconds: number;
+  readonly lookupCacheEntries: number;
   readonly rateDomainCooldownSeconds: number;
   readonly rateDomainDailyCap: number;
   readonly rateIpRegistrationsPerMinute: number;
@@ -103,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     hubSigningKey: parsed.HUB_SIGNING_KEY?.replace(/\\n/g, '\n'),
     proofTtlSeconds: parsed.PROOF_TTL_SECONDS,
     lookupCacheSeconds: parsed.LOOKUP_CACHE_SECONDS,
+    lookupCacheEntries: parsed.LOOKUP_CACHE_ENTRIES,
     rateDomainCooldownSeconds: parsed.RATE_DOMAIN_COOLDOWN_SECONDS,
     rateDomainDailyCap: parsed.RATE_DOMAIN_DAILY_CAP,
     rateIpRegistrationsPerMinute: parsed.RATE_IP_REGISTRATIONS_PER_MINUTE,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { HubConfig } from '../../src/config/hub-config.js';
 import { startHub, type RunningHub } from '../../src/hub.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { freePort } from './ports.js';
 
 export interface TestHub extends RunningHub {
   readonly db: TestDatabase;
@@ -33,7 +34,11 @@ export async function startTestHub(
   options: { db?: TestDatabase } = {},
 ): Promise<TestHub> {
   const db = options.db ?? (await createTestDatabase(suite));
-  const config = HubConfig.fromEnvironment(testEnvironment({ DATABASE_URL: db.url, ...env }));
+  // A known port up front, so that PUBLIC_URL (the base of emailed links) points at this very hub.
+  const port = env.PORT ?? String(await freePort());
+  const config = HubConfig.fromEnvironment(
+    testEnvironment({ DATABASE_URL: db.url, PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}`, ...env }),
+  );
   const hub = await startHub(config, () => {});
   return {
     ...hub,

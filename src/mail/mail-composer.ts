@@ -1,0 +1,21 @@
+import type { EntityManager } from 'typeorm';
+import type { OutboxMessage } from './outbox.entity.js';
+
+export interface ComposedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** The confirmation link, logged only by the development file mailbox. */
+  link?: string;
+}
+
+/**
+ * Writes an outbox message at delivery time, inside the worker's transaction (so anything it stores, such as
+ * a token hash, is rolled back if the send fails). Returns null when there is nothing to send any more.
+ * The feature that queues a kind of email provides the composer (the verification feature does), so the mail
+ * module does not depend on it.
+ */
+export abstract class MailComposer {
+  abstract compose(message: OutboxMessage, manager: EntityManager): Promise<ComposedMail | null>;
+}

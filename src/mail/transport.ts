@@ -1,0 +1,56 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { HubConfig } from '../config/hub-config.js';
+import type { ComposedMail } from './mail-composer.js';
+
+export interface MailTransport {
+  /** `smtp` for real delivery, `file` for the development mailbox. */
+  readonly kind: 'smtp' | 'file';
+  send(mail: ComposedMail): Promise<void>;
+  close(): void;
+}
+
+/** SMTP_URL set → SMTP; unset → each message written to $DATA_DIR/mail/<time>-<domain>.eml. */
+export function createMailTransport(config: HubConfig): MailTransport {
+  return config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : fileMailbox(join(config.dataDir, 'mail'), config.mailFrom);
+}
+
+function smtpTransport(url: string, from: string): MailTransport {
+  const transporter: Transporter = nodemailer.createTransport(url, {
+    // A dead server must fail in seconds so the worker can back off, not hang for minutes.
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  } as never);
+  return {
+    kind: 'smtp',
+    async send(mail) {
+      await transporter.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+    },
+    close: () => transporter.close(),
+  };
+}
+
+function fileMailbox(directory: string, from: string): MailTransport {
+  const logger = new Logger('DevMailbox');
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    kind: 'file',
+    async send(mail) {
+      const info = (await composer.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html })) as {
+        message: Buffer;
+      };
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      const domain = mail.to.slice(mail.to.lastIndexOf('@') + 1).replace(/[^a-z0-9.-]/gi, '_');
+      const file = join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${domain}.eml`);
+      writeFileSync(file, info.message, { mode: 0o600 });
+      // Development only (SMTP_URL unset): the link is the whole point of the dev mailbox.
+      logger.log({ file, to: mail.to }, `dev mailbox: email to ${mail.to} written to ${file}${mail.link ? `; confirmation link: ${mail.link}` : ''}`);
+    },
+    close: () => composer.close(),
+  };
+}

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource, IsNull } from 'typeorm';
+import { HubConfig } from '../config/hub-config.js';
+import { CHANNELS } from '../database/channels.js';
+import { PgListener } from '../database/pg-listener.js';
+import type { LookupResponse } from '../protocol/peer.js';
+import { SigningService } from '../signing/signing.service.js';
+import { LookupCache } from './lookup-cache.js';
+import { Peer } from './peer.entity.js';
+
+/** A lookup answer ready to send: the serialized body, its ETag and how long it may be cached. */
+export interface LookupAnswer {
+  body: string;
+  etag: string;
+  maxAgeSeconds: number;
+  /** When the signed proof inside stops being fresh enough to hand out (half its lifetime). */
+  refreshAt: number;
+}
+
+// "Not found" is remembered briefly: unknown domains must not be a cheap way to load the database.
+// A confirmation anywhere invalidates it at once through NOTIFY, so this only bounds a missed notification.
+const NOT_FOUND_TTL_MS = 30_000;
+
+/**
+ * Answers "where is this domain?" from confirmed, unrevoked peers only; each answer carries a signed proof.
+ * Answers (and misses) are cached in memory, serialized and signed, while the instance is LISTENing for
+ * changes; without that connection every lookup goes to the database.
+ */
+@Injectable()
+export class LookupService implements OnModuleInit {
+  private readonly cache: LookupCache<LookupAnswer | null>;
+  private readonly inFlight = new Map<string, Promise<LookupAnswer | null>>();
+
+  constructor(
+    private readonly config: HubConfig,
+    private readonly dataSource: DataSource,
+    private readonly signing: SigningService,
+    private readonly listener: PgListener,
+  ) {
+    this.cache = new LookupCache(config.lookupCacheEntries);
+  }
+
+  onModuleInit(): void {
+    this.listener.on('notification', (channel: string, domain: string) => {
+      if (channel === CHANNELS.peerChanged) this.cache.delete(domain);
+    });
+    this.listener.on('reset', () => this.cache.clear());
+  }
+
+  async find(domain: string): Promise<LookupAnswer | null> {
+    const cacheable = this.listener.connected && this.config.lookupCacheEntries > 0;
+    if (cacheable) {
+      const cached = this.cache.get(domain);
+      if (cached !== undefined) return cached;
+    }
+    // Concurrent misses for one domain share one query.
+    let pending = this.inFlight.get(domain);
+    if (!pending) {
+      pending = this.load(domain, cacheable).finally(() => this.inFlight.delete(domain));
+      this.inFlight.set(domain, pending);
+    }
+    return pending;
+  }
+
+  private async load(domain: string, cacheable: boolean): Promise<LookupAnswer | null> {
+    const fill = this.cache.startFill();
+    const peer = await this.dataSource.getRepository(Peer).findOneBy({ domain, revokedAt: IsNull() });
+    const answer = peer ? await this.answer(peer) : null;
+    if (cacheable) this.cache.set(domain, answer, answer ? answer.refreshAt - Date.now() : NOT_FOUND_TTL_MS, fill);
+    return answer;
+  }
+
+  async answer(peer: Peer, now = new Date()): Promise<LookupAnswer> {
+    const subject = {
+      domain: peer.domain,
+      url: peer.url,
+      public_key: peer.publicKey,
+      fingerprint: peer.fingerprint,
+      confirmed_at: peer.confirmedAt.toISOString(),
+    };
+    const { proof, expiresAt } = await this.signing.sign(subject, now);
+    const response: LookupResponse = { peer: { ...subject, proof } };
+    const body = JSON.stringify(response);
+    const lifetimeMs = expiresAt.getTime() - now.getTime();
+    return {
+      body,
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      // Never let a client keep an answer past the point where its proof would be stale.
+      maxAgeSeconds: Math.max(0, Math.min(this.config.lookupCacheSeconds, Math.floor(lifetimeMs / 2000))),
+      refreshAt: now.getTime() + lifetimeMs / 2,
+    };
+  }
+}

@@ -1,0 +1,14 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+export type LimitName = 'ip_requests' | 'ip_registrations' | 'domain_cooldown' | 'domain_daily_cap';
+
+/** 429 with `Retry-After`; the error filter sets the header and counts the refusal under `limit`. */
+export class TooManyRequestsException extends HttpException {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    readonly limit: LimitName,
+  ) {
+    super(message, HttpStatus.TOO_MANY_REQUESTS);
+  }
+}

@@ -1,0 +1,128 @@
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { HubConfig } from '../config/hub-config.js';
+import { OutboxService } from '../mail/outbox.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { Peer } from '../peers/peer.entity.js';
+import type { ParsedPublicKey } from '../protocol/public-key.js';
+import { assertEmailAllowed } from './abuse-limits.js';
+import { CONFIRMATION_MAIL_KIND } from './confirmation-mail.composer.js';
+import { VerificationRequest } from './verification-request.entity.js';
+
+export interface RegistrationInput {
+  domain: string;
+  url: string;
+  key: ParsedPublicKey;
+  contact: string;
+  requesterIp: string | null;
+}
+
+export type RegistrationOutcome =
+  | { status: 'pending'; request: VerificationRequest; emailQueued: boolean }
+  | { status: 'confirmed'; peer: Peer };
+
+/**
+ * Creates the requests that only the domain's contact can confirm. Each one is written together with its
+ * email (outbox) in one transaction, under a per-domain advisory lock so that concurrent requests for one
+ * domain are serialised: one live request, one email.
+ */
+@Injectable()
+export class VerificationService {
+  private readonly logger = new Logger(VerificationService.name);
+
+  constructor(
+    private readonly config: HubConfig,
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async requestRegistration(input: RegistrationInput): Promise<RegistrationOutcome> {
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      await lockDomain(manager, input.domain);
+      const peer = await manager.findOneBy(Peer, { domain: input.domain });
+      // Rocket.Chat registers again on every start: the same data for a confirmed domain changes nothing.
+      if (peer && !peer.revokedAt && peer.url === input.url && peer.fingerprint === input.key.fingerprint) {
+        return { status: 'confirmed' as const, peer };
+      }
+      const live = await this.livePending(manager, input.domain);
+      if (live && live.action === 'register' && live.url === input.url && live.fingerprint === input.key.fingerprint &&
+          live.contact === input.contact && this.withinCooldown(live)) {
+        // An identical request whose email just went out: answer it again rather than mail twice.
+        return { status: 'pending' as const, request: live, emailQueued: false };
+      }
+      await assertEmailAllowed(manager, this.config, input.domain);
+      const request = await this.createRequest(manager, {
+        action: 'register',
+        domain: input.domain,
+        url: input.url,
+        publicKey: input.key.pem,
+        fingerprint: input.key.fingerprint,
+        contact: input.contact,
+        requesterIp: input.requesterIp,
+      });
+      return { status: 'pending' as const, request, emailQueued: true };
+    });
+    this.metrics.registrations.inc({
+      outcome: outcome.status === 'confirmed' ? 'unchanged' : outcome.emailQueued ? 'pending' : 'repeated',
+    });
+    this.afterCommit(outcome.status === 'pending' && outcome.emailQueued ? outcome.request : undefined);
+    return outcome;
+  }
+
+  async requestRemoval(domain: string, requesterIp: string | null): Promise<VerificationRequest> {
+    const request = await this.dataSource.transaction(async (manager) => {
+      await lockDomain(manager, domain);
+      const peer = await manager.findOneBy(Peer, { domain });
+      if (!peer || peer.revokedAt) throw new NotFoundException(`domain: ${domain} is not registered with this hub`);
+      await assertEmailAllowed(manager, this.config, domain);
+      return this.createRequest(manager, { action: 'remove', domain, contact: peer.contact, requesterIp });
+    });
+    this.afterCommit(request);
+    return request;
+  }
+
+  private async createRequest(
+    manager: EntityManager,
+    fields: Pick<VerificationRequest, 'action' | 'domain' | 'contact' | 'requesterIp'> &
+      Partial<Pick<VerificationRequest, 'url' | 'publicKey' | 'fingerprint'>>,
+  ): Promise<VerificationRequest> {
+    const superseded = await manager
+      .createQueryBuilder()
+      .update(VerificationRequest)
+      .set({ status: 'superseded', completedAt: () => 'now()' })
+      .where('domain = :domain AND status = :pending', { domain: fields.domain, pending: 'pending' })
+      .returning('id')
+      .execute();
+    for (const { id } of superseded.raw as Array<{ id: string }>) await this.outbox.cancelForRequest(manager, id);
+
+    const expiresAt = new Date(Date.now() + this.config.tokenTtlHours * 3_600_000);
+    const request = manager.create(VerificationRequest, { ...fields, status: 'pending', expiresAt });
+    await manager.save(request);
+    await this.outbox.enqueue(manager, { kind: CONFIRMATION_MAIL_KIND, requestId: request.id, recipient: request.contact });
+    return request;
+  }
+
+  private async livePending(manager: EntityManager, domain: string): Promise<VerificationRequest | null> {
+    const request = await manager.findOneBy(VerificationRequest, { domain, status: 'pending' });
+    return request && request.expiresAt.getTime() > Date.now() ? request : null;
+  }
+
+  private withinCooldown(request: VerificationRequest): boolean {
+    return Date.now() - request.createdAt.getTime() < this.config.rateDomainCooldownSeconds * 1000;
+  }
+
+  private afterCommit(request: VerificationRequest | undefined): void {
+    if (!request) return;
+    this.logger.log(
+      { event: `${request.action}_requested`, domain: request.domain, requestId: request.id, contact: request.contact },
+      `${request.action} requested for ${request.domain}; confirmation email queued to ${request.contact}`,
+    );
+    this.outbox.nudge?.();
+  }
+}
+
+/** Serialises work on one domain across connections and instances, for the length of the transaction. */
+export async function lockDomain(manager: EntityManager, domain: string): Promise<void> {
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7301))`, [`domain:${domain}`]);
+}

@@ -1,0 +1,106 @@
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface CapturedMessage {
+  to: string[];
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+  raw: string;
+}
+
+/**
+ * A real SMTP server on loopback that keeps every message it accepts (parsed with mailparser).
+ * `refuse(true)` makes it answer 451 to every message, as a mail server in trouble does.
+ */
+export interface SmtpCapture {
+  readonly url: string;
+  readonly messages: CapturedMessage[];
+  /** Messages answered 451 while refusing. */
+  readonly refused: number;
+  refuse(on: boolean): void;
+  waitFor(predicate: (message: CapturedMessage, index: number) => boolean, timeoutMs?: number): Promise<CapturedMessage>;
+  waitForMessages(count: number, timeoutMs?: number): Promise<CapturedMessage[]>;
+  close(): Promise<void>;
+}
+
+export async function startSmtpCapture(): Promise<SmtpCapture> {
+  const messages: CapturedMessage[] = [];
+  const waiters = new Set<() => void>();
+  let refusing = false;
+  let refused = 0;
+
+  const server = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', async () => {
+        if (refusing) {
+          refused++;
+          const error = Object.assign(new Error('4.3.0 try again later (test server is refusing)'), { responseCode: 451 });
+          return callback(error);
+        }
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const parsed = await simpleParser(raw);
+        messages.push({
+          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          from: parsed.from?.text ?? '',
+          subject: parsed.subject ?? '',
+          text: parsed.text ?? '',
+          html: typeof parsed.html === 'string' ? parsed.html : '',
+          raw,
+        });
+        for (const wake of waiters) wake();
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as { port: number };
+
+  const waitUntil = <T>(check: () => T | undefined, timeoutMs: number, what: string) =>
+    new Promise<T>((resolve, reject) => {
+      const attempt = () => {
+        const found = check();
+        if (found === undefined) return false;
+        clearTimeout(timer);
+        waiters.delete(wake);
+        resolve(found);
+        return true;
+      };
+      const wake = () => void attempt();
+      const timer = setTimeout(() => {
+        waiters.delete(wake);
+        reject(new Error(`SMTP capture: ${what} within ${timeoutMs} ms (have ${messages.length} messages)`));
+      }, timeoutMs);
+      waiters.add(wake);
+      attempt();
+    });
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    get refused() {
+      return refused;
+    },
+    refuse: (on) => {
+      refusing = on;
+    },
+    waitFor: (predicate, timeoutMs = 10_000) =>
+      waitUntil(() => messages.find((message, index) => predicate(message, index)), timeoutMs, 'no matching message'),
+    waitForMessages: (count, timeoutMs = 10_000) =>
+      waitUntil(() => (messages.length >= count ? messages.slice(0, count) : undefined), timeoutMs, `fewer than ${count} messages`),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The confirmation link in an email body: `<publicUrl>/confirm/<token>`. */
+export function extractLink(text: string, publicUrl: string): string | undefined {
+  const escaped = publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`${escaped}/confirm/[A-Za-z0-9_-]+`).exec(text)?.[0];
+}
