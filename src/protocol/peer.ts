@@ -29,6 +29,22 @@ export interface RegistrationAccepted {
   expires_at: string;
 }
 
+/** The answer (200) when the domain is already confirmed with exactly this URL and key: nothing to do. */
+export interface RegistrationConfirmed {
+  status: 'confirmed';
+  domain: string;
+  url: string;
+  fingerprint: string;
+  confirmed_at: string;
+}
+
+/** The hub's error body for every 4xx/5xx. */
+export interface HubErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+}
+
 export interface ProofClaims {
   domain: string;
   url: string;
