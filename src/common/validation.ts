@@ -16,12 +16,18 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
+// When a field breaks several rules, the most basic one is the one worth reading: "is required" before
+// "must be a string" before "must be at most 1024 characters".
+const RULE_PRIORITY = ['whitelistValidation', 'isDefined', 'isString', 'isInt'];
+const rank = (rule: string) => (RULE_PRIORITY.includes(rule) ? RULE_PRIORITY.indexOf(rule) : RULE_PRIORITY.length);
+
 export function flattenErrors(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) =>
-      rule === 'whitelistValidation' ? `${field}: unknown field (not part of this request)` : `${field}: ${message}`,
-    );
+    const [first] = Object.entries(error.constraints ?? {}).sort(([a], [b]) => rank(a) - rank(b));
+    const own = first
+      ? [first[0] === 'whitelistValidation' ? `${field}: unknown field (not part of this request)` : `${field}: ${first[1]}`]
+      : [];
     return [...own, ...flattenErrors(error.children ?? [], field)];
   });
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { HubConfig } from '../config/hub-config.js';
 import { CHANNELS } from '../database/channels.js';
 import { PgListener } from '../database/pg-listener.js';
@@ -12,12 +12,14 @@ import { describeSendError, retryDelaySeconds } from './retry.js';
 import { createMailTransport, type MailTransport } from './transport.js';
 
 const ERROR_BACKOFF_MAX_MS = 10_000;
+// Longer than the SMTP transport's worst case (connect + greeting + socket timeouts).
+const SEND_LEASE_SECONDS = 120;
 
 /**
- * Delivers the outbox. Each message is claimed with FOR UPDATE SKIP LOCKED inside a transaction that lasts
- * until the send is recorded, so with several instances a message is sent by exactly one of them. A failed
- * send is retried with exponential back-off and marked dead after OUTBOX_MAX_ATTEMPTS. Nothing here may
- * crash the process: a database or SMTP outage only delays delivery.
+ * Delivers the outbox. Each message is claimed with FOR UPDATE SKIP LOCKED and leased, so with several
+ * instances a message is sent by exactly one of them. A failed send is retried with exponential back-off and
+ * marked dead after OUTBOX_MAX_ATTEMPTS. Nothing here may crash the process: a database or SMTP outage only
+ * delays delivery.
  */
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -93,60 +95,78 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  private deliverOne(): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const [claimed] = (await manager.query(
+  /**
+   * Claims one due message and composes it in a short transaction that also moves the message's next attempt
+   * a lease into the future, so no other instance takes it while it is being sent; then sends outside any
+   * transaction and records the outcome. A crash mid-send leaves the message to be retried when the lease ends.
+   * The link's token is committed before the email leaves, so it works the moment the email arrives.
+   */
+  private async deliverOne(): Promise<boolean> {
+    const claim = await this.dataSource.transaction(async (manager) => {
+      const [due] = (await manager.query(
         `SELECT id FROM mail_outbox
           WHERE status = 'queued' AND next_attempt_at <= now()
           ORDER BY next_attempt_at, id
           LIMIT 1
           FOR UPDATE SKIP LOCKED`,
       )) as Array<{ id: string }>;
-      if (!claimed) return false;
-      const message = await manager.findOneByOrFail(OutboxMessage, { id: claimed.id });
-      await this.attempt(manager, message);
-      return true;
-    });
-  }
-
-  private async attempt(manager: EntityManager, message: OutboxMessage): Promise<void> {
-    const attempt = message.attempts + 1;
-    const log = { outboxId: message.id, kind: message.kind, domain: message.recipient.split('@')[1], attempt };
-    await manager.query('SAVEPOINT deliver');
-    try {
+      if (!due) return undefined;
+      const message = await manager.findOneByOrFail(OutboxMessage, { id: due.id });
       const mail = await this.composer.compose(message, manager);
       if (!mail) {
         await manager.update(OutboxMessage, { id: message.id }, { status: 'cancelled' });
-        this.metrics.mailAttempts.inc({ result: 'cancelled' });
-        this.logger.log({ event: 'email_cancelled', ...log }, 'email no longer needed (request superseded, used or expired)');
-        return;
+        return { message, mail };
       }
+      await manager
+        .createQueryBuilder()
+        .update(OutboxMessage)
+        .set({ attempts: () => 'attempts + 1', nextAttemptAt: () => `now() + interval '${SEND_LEASE_SECONDS} seconds'` })
+        .where('id = :id', { id: message.id })
+        .execute();
+      return { message, mail };
+    });
+    if (!claim) return false;
+    const { message, mail } = claim;
+    const attempt = message.attempts + 1;
+    const log = { outboxId: message.id, kind: message.kind, domain: message.recipient.split('@')[1], attempt };
+    if (!mail) {
+      this.metrics.mailAttempts.inc({ result: 'cancelled' });
+      this.logger.log({ event: 'email_cancelled', ...log }, 'email no longer needed (request superseded, used or expired)');
+      return true;
+    }
+    try {
       await this.transport.send(mail);
-      await manager.update(OutboxMessage, { id: message.id }, { status: 'sent', attempts: attempt, sentAt: new Date(), lastError: null });
-      await manager.insert(MailAttempt, { outboxId: message.id, ok: true, error: null });
-      this.metrics.mailAttempts.inc({ result: 'sent' });
-      this.logger.log({ event: 'email_sent', transport: this.transport.kind, ...log }, 'email sent');
     } catch (error) {
-      // Undo whatever composing stored (the minted token's hash): that link was never delivered.
-      await manager.query('ROLLBACK TO SAVEPOINT deliver');
-      const reason = describeSendError(error);
-      const dead = attempt >= this.config.outboxMaxAttempts;
-      const delay = retryDelaySeconds(attempt, this.config.outboxRetryBaseSeconds, this.config.outboxRetryMaxSeconds);
+      await this.recordFailure(message, attempt, describeSendError(error), log);
+      return true;
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(OutboxMessage, { id: message.id }, { status: 'sent', sentAt: new Date(), lastError: null });
+      await manager.insert(MailAttempt, { outboxId: message.id, ok: true, error: null });
+    });
+    this.metrics.mailAttempts.inc({ result: 'sent' });
+    this.logger.log({ event: 'email_sent', transport: this.transport.kind, ...log }, 'email sent');
+    return true;
+  }
+
+  private async recordFailure(message: OutboxMessage, attempt: number, reason: string, log: Record<string, unknown>): Promise<void> {
+    const dead = attempt >= this.config.outboxMaxAttempts;
+    const delay = retryDelaySeconds(attempt, this.config.outboxRetryBaseSeconds, this.config.outboxRetryMaxSeconds);
+    await this.dataSource.transaction(async (manager) => {
       await manager
         .createQueryBuilder()
         .update(OutboxMessage)
         .set({
           status: dead ? 'dead' : 'queued',
-          attempts: attempt,
           lastError: reason,
           nextAttemptAt: () => `now() + make_interval(secs => ${dead ? 0 : delay})`,
         })
         .where('id = :id', { id: message.id })
         .execute();
       await manager.insert(MailAttempt, { outboxId: message.id, ok: false, error: reason });
-      this.metrics.mailAttempts.inc({ result: dead ? 'dead' : 'failed' });
-      if (dead) this.logger.error({ event: 'email_dead', ...log, error: reason }, 'email undeliverable: gave up after the last attempt');
-      else this.logger.warn({ event: 'email_failed', ...log, error: reason, retryInSeconds: delay }, 'email delivery failed; will retry');
-    }
+    });
+    this.metrics.mailAttempts.inc({ result: dead ? 'dead' : 'failed' });
+    if (dead) this.logger.error({ event: 'email_dead', ...log, error: reason }, 'email undeliverable: gave up after the last attempt');
+    else this.logger.warn({ event: 'email_failed', ...log, error: reason, retryInSeconds: delay }, 'email delivery failed; will retry');
   }
 }

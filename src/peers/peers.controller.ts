@@ -4,7 +4,6 @@ import {
   Controller,
   Delete,
   Get,
-  Headers,
   HttpCode,
   NotFoundException,
   Param,
@@ -12,12 +11,12 @@ import {
   Query,
   Req,
   Res,
-  UnsupportedMediaTypeException,
   UseGuards,
 } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiError, PEER_ANSWER_SCHEMA } from '../common/api-docs.js';
+import { JsonBodyGuard } from '../common/json-body.guard.js';
 import { RegistrationRateLimitGuard } from '../rate-limit/rate-limits.js';
 import { LookupService } from './lookup.service.js';
 import { RegistrationDto } from './registration.dto.js';
@@ -40,7 +39,7 @@ export class PeersController {
   ) {}
 
   @Post()
-  @UseGuards(RegistrationRateLimitGuard)
+  @UseGuards(JsonBodyGuard, RegistrationRateLimitGuard)
   @ApiHeader({ name: 'x-federation-domain', required: false, description: 'Sent by Rocket.Chat servers; informational' })
   @ApiAcceptedResponse({
     description: 'Pending: a confirmation email was queued to the contact',
@@ -52,12 +51,10 @@ export class PeersController {
   @ApiError(415, 'Body not JSON', 'body: must be JSON (Content-Type: application/json)')
   @ApiError(429, 'A rate limit or email limit; see Retry-After', 'domain: a confirmation email was sent to chat.example.com less than 60 s ago (RATE_DOMAIN_COOLDOWN_SECONDS); retry in 42 s')
   async register(
-    @Headers('content-type') contentType: string | undefined,
     @Body() body: RegistrationDto,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ) {
-    requireJson(contentType);
     const answer = await this.registrations.register(body, request.ip ?? null);
     response.status(answer.httpStatus);
     return answer.body;
@@ -108,11 +105,5 @@ export class PeersController {
       return;
     }
     response.status(200).type('application/json').send(answer.body);
-  }
-}
-
-function requireJson(contentType: string | undefined): void {
-  if (!contentType || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new UnsupportedMediaTypeException('body: must be JSON (Content-Type: application/json)');
   }
 }

@@ -12,8 +12,8 @@ export const CONFIRMATION_MAIL_KIND = 'confirmation';
 
 /**
  * Writes the confirmation email at delivery time. A fresh token is minted for each delivery attempt and only
- * its hash is stored (in the worker's transaction, rolled back if the send fails), so the outbox never holds
- * a usable link and a failed attempt leaves no live token behind.
+ * its hash is stored, so the outbox never holds a usable link. (A token whose email failed to leave is
+ * harmless: nobody ever saw it, and it dies with its request.)
  */
 @Injectable()
 export class ConfirmationMailComposer extends MailComposer {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '../support/eventually.js';
 import { register } from '../support/flows.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
@@ -34,7 +35,7 @@ describe('abuse limits', () => {
       assert.equal(await count(hub, `SELECT count(*)::int AS n FROM verification_requests WHERE status = 'pending'`), 1);
       assert.equal(await count(hub, `SELECT count(*)::int AS n FROM mail_outbox`), 1);
       await smtp.waitFor((m) => m.to.includes(`webmaster@${domain}`), 10_000);
-      assert.equal(await count(hub, `SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'sent'`), 1);
+      assert.ok(await eventually(async () => (await count(hub, `SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'sent'`)) === 1));
       assert.equal(smtp.messages.filter((m) => m.to.includes(`webmaster@${domain}`)).length, 1);
     } finally {
       await hub.stop();

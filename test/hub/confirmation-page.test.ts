@@ -21,9 +21,9 @@ describe('the confirmation page in headless Chromium', () => {
     browser = await launchChromium();
   });
   after(async () => {
-    await browser.close();
-    await hub.stop();
-    await smtp.close();
+    await browser?.close();
+    await hub?.stop();
+    await smtp?.close();
   });
 
   it('opens the emailed link, shows the domain and fingerprint, confirms on click, and the lookup answers', async () => {

@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 
 /**
  * Debian's Chromium, headless, driven by playwright-core (no downloaded browser builds here).
- * The flags keep it off the network: only loopback is reachable on these machines.
+ * The flags keep it off the network: only loopback is reachable on these machines. Playwright gives each
+ * launch a fresh temporary profile.
  */
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -19,7 +17,6 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'hub-chromium-'))}`,
     ],
   });
 }

@@ -19,7 +19,7 @@ export function register(hubUrl: string, body: Registration | Record<string, unk
 export async function confirmationLinkFor(
   smtp: SmtpCapture,
   recipient: string,
-  publicUrl: string,
+  publicUrl: string | undefined,
   already = 0,
 ): Promise<{ message: CapturedMessage; link: string; token: string }> {
   const message = await smtp.waitFor(

@@ -99,8 +99,8 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
   };
 }
 
-/** The confirmation link in an email body: `<publicUrl>/confirm/<token>`. */
-export function extractLink(text: string, publicUrl: string): string | undefined {
-  const escaped = publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`${escaped}/confirm/[A-Za-z0-9_-]+`).exec(text)?.[0];
+/** The confirmation link in an email body: `<publicUrl>/confirm/<token>` (any hub's, when publicUrl is omitted). */
+export function extractLink(text: string, publicUrl?: string): string | undefined {
+  const base = publicUrl ? publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : 'https?://[^\\s/]+';
+  return new RegExp(`${base}/confirm/[A-Za-z0-9_-]+`).exec(text)?.[0];
 }
