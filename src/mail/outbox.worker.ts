@@ -161,7 +161,8 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
           lastError: reason,
           nextAttemptAt: () => `now() + make_interval(secs => ${dead ? 0 : delay})`,
         })
-        .where('id = :id', { id: message.id })
+        // A message cancelled while it was being sent stays cancelled.
+        .where('id = :id AND status = :queued', { id: message.id, queued: 'queued' })
         .execute();
       await manager.insert(MailAttempt, { outboxId: message.id, ok: false, error: reason });
     });
