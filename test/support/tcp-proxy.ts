@@ -10,12 +10,15 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again, on the same port. */
   restore(): Promise<void>;
+  /** Holds every chunk from the server this long before passing it on (a slow database). */
+  setDelay(ms: number): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number, port = 0): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  let delayMs = 0;
 
   const listen = (onPort: number) =>
     new Promise<number>((resolve, reject) => {
@@ -29,7 +32,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number, port
             upstream.destroy();
           });
         }
-        client.pipe(upstream).pipe(client);
+        client.pipe(upstream);
+        upstream.on('data', (chunk: Buffer) => {
+          if (delayMs === 0) client.write(chunk);
+          else setTimeout(() => client.writable && client.write(chunk), delayMs);
+        });
+        upstream.on('end', () => client.end());
       });
       server.once('error', reject);
       server.listen(onPort, '127.0.0.1', () => resolve((server!.address() as { port: number }).port));
@@ -52,5 +60,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number, port
       if (!server) await listen(boundPort);
     },
     close: stop,
+    setDelay: (ms) => {
+      delayMs = ms;
+    },
   };
 }
