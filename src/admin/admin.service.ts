@@ -78,6 +78,7 @@ export class AdminService {
       await this.events.changed(manager, domain);
       return found;
     });
+    this.events.committed(domain);
     this.metrics.revocations.inc();
     this.logger.log({ event: 'revoked', domain, reason }, `${domain} revoked by an operator`);
     return summary(peer);

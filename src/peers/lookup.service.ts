@@ -7,6 +7,7 @@ import { PgListener } from '../database/pg-listener.js';
 import type { LookupResponse } from '../protocol/peer.js';
 import { SigningService } from '../signing/signing.service.js';
 import { LookupCache } from './lookup-cache.js';
+import { PeerEvents } from './peer-events.js';
 import { Peer } from './peer.entity.js';
 
 /** A lookup answer ready to send: the serialized body, its ETag and how long it may be cached. */
@@ -31,21 +32,30 @@ const NOT_FOUND_TTL_MS = 30_000;
 export class LookupService implements OnModuleInit {
   private readonly cache: LookupCache<LookupAnswer | null>;
   private readonly inFlight = new Map<string, Promise<LookupAnswer | null>>();
+  // Domains just changed on the primary: their next read goes to the primary, not a replica that may lag.
+  private readonly changedOnPrimary = new Set<string>();
 
   constructor(
     private readonly config: HubConfig,
     private readonly dataSource: DataSource,
     private readonly signing: SigningService,
     private readonly listener: PgListener,
+    private readonly events: PeerEvents,
   ) {
     this.cache = new LookupCache(config.lookupCacheEntries);
   }
 
   onModuleInit(): void {
     this.listener.on('notification', (channel: string, domain: string) => {
-      if (channel === CHANNELS.peerChanged) this.cache.delete(domain);
+      if (channel === CHANNELS.peerChanged) this.invalidate(domain);
     });
+    this.events.on('changed', (domain: string) => this.invalidate(domain));
     this.listener.on('reset', () => this.cache.clear());
+  }
+
+  private invalidate(domain: string): void {
+    this.cache.delete(domain);
+    if (this.config.databaseReplicaUrls.length > 0) this.changedOnPrimary.add(domain);
   }
 
   async find(domain: string): Promise<LookupAnswer | null> {
@@ -65,7 +75,14 @@ export class LookupService implements OnModuleInit {
 
   private async load(domain: string, cacheable: boolean): Promise<LookupAnswer | null> {
     const fill = this.cache.startFill();
-    const peer = await this.dataSource.getRepository(Peer).findOneBy({ domain, revokedAt: IsNull() });
+    // Reads go to a replica when DATABASE_REPLICA_URLS is set (TypeORM's default for reads).
+    const runner = this.dataSource.createQueryRunner(this.changedOnPrimary.delete(domain) ? 'master' : 'slave');
+    let peer: Peer | null;
+    try {
+      peer = await runner.manager.findOneBy(Peer, { domain, revokedAt: IsNull() });
+    } finally {
+      await runner.release();
+    }
     const answer = peer ? await this.answer(peer) : null;
     if (cacheable) this.cache.set(domain, answer, answer ? answer.refreshAt - Date.now() : NOT_FOUND_TTL_MS, fill);
     return answer;

@@ -62,6 +62,7 @@ export class ConfirmationService {
       return { ok: true, request, peer };
     });
     if (result.ok) {
+      this.events.committed(result.request.domain);
       this.metrics.confirmations.inc({ action: result.request.action });
       const event = result.request.action === 'register' ? 'confirmed' : 'removed';
       this.logger.log(

@@ -82,6 +82,23 @@ describe('two hub processes on one database', () => {
     }
   });
 
+  it('never serves a cached answer after a rotation is confirmed on the other instance', async () => {
+    const domain = DOMAINS[1]!;
+    const rotated = generateTestKeyPair({ type: 'ed25519' }).publicPem;
+    const old = (await request(b.url).get(`/api/v1/peers/${domain}`)).body.peer.fingerprint; // cached on b
+    const seen = smtp.messages.length;
+    // The per-domain cooldown (60 s by default) would refuse a second email this soon: age the first request.
+    await db.query(`UPDATE verification_requests SET created_at = created_at - interval '1 hour'`);
+    assert.equal((await register(a.url, { domain, url: `https://${domain}`, public_key: rotated })).status, 202);
+    const { token } = await confirmationLinkFor(smtp, `webmaster@${domain}`, undefined, seen);
+    assert.equal((await request(b.url).get(`/api/v1/peers/${domain}`)).body.peer.fingerprint, old, 'pending: still the old key');
+    assert.equal((await request(a.url).post(`/confirm/${token}`).set('Accept', 'application/json')).status, 200);
+    assert.ok(
+      await eventually(async () => (await request(b.url).get(`/api/v1/peers/${domain}`)).body.peer.fingerprint !== old, 1000),
+      'the other instance serves the new key within a second',
+    );
+  });
+
   it('both instances publish the same signing key', async () => {
     const [ka, kb] = await Promise.all([a, b].map(async (hub) => (await request(hub.url).get('/.well-known/jwks.json')).body));
     assert.deepEqual(ka, kb);
