@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { proxyDatabase, type TcpProxy } from '../support/tcp-proxy.js';
 
 describe('health and readiness', () => {
   let db: TestDatabase;
@@ -12,12 +12,9 @@ describe('health and readiness', () => {
 
   before(async () => {
     db = await createTestDatabase('readiness');
-    const target = new URL(db.url);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    hub = await startTestHub('readiness', { DATABASE_URL: viaProxy.toString() }, { db });
+    const proxied = await proxyDatabase(db.url);
+    proxy = proxied.proxy;
+    hub = await startTestHub('readiness', { DATABASE_URL: proxied.url }, { db });
   });
 
   after(async () => {

@@ -6,24 +6,20 @@ import request from 'supertest';
 import { formatFingerprint, parsePublicKey } from '../../src/protocol/public-key.js';
 import { launchChromium } from '../support/browser.js';
 import { confirmationLinkFor, register } from '../support/flows.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
 describe('the confirmation page in headless Chromium', () => {
-  let smtp: SmtpCapture;
-  let hub: TestHub;
+  let hub: MailingTestHub;
   let browser: Browser;
 
   before(async () => {
-    smtp = await startSmtpCapture();
-    hub = await startTestHub('browser', { SMTP_URL: smtp.url });
+    hub = await startMailingHub('browser');
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
     await hub?.stop();
-    await smtp?.close();
   });
 
   it('opens the emailed link, shows the domain and fingerprint, confirms on click, and the lookup answers', async () => {
@@ -31,7 +27,7 @@ describe('the confirmation page in headless Chromium', () => {
     const key = generateTestKeyPair();
     const fingerprint = formatFingerprint(parsePublicKey(key.publicPem).fingerprint);
     assert.equal((await register(hub.url, { domain, url: 'https://browser.example.com', public_key: stripLineBreaks(key.publicPem) })).status, 202);
-    const { link } = await confirmationLinkFor(smtp, `webmaster@${domain}`, hub.config.publicUrl);
+    const { link } = await confirmationLinkFor(hub.smtp, `webmaster@${domain}`, hub.config.publicUrl);
 
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } }); // a phone
     const violations: string[] = [];

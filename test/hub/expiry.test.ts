@@ -2,21 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { confirmationLinkFor, register } from '../support/flows.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
 describe('link expiry', () => {
-  let smtp: SmtpCapture;
-  let hub: TestHub;
+  let hub: MailingTestHub;
 
   before(async () => {
-    smtp = await startSmtpCapture();
-    hub = await startTestHub('expiry', { SMTP_URL: smtp.url, TOKEN_TTL_HOURS: '2' });
+    hub = await startMailingHub('expiry', { TOKEN_TTL_HOURS: '2' });
   });
   after(async () => {
-    await hub.stop();
-    await smtp.close();
+    await hub?.stop();
   });
 
   it('uses TOKEN_TTL_HOURS, and an expired link gets a 410 page offering to register again', async () => {
@@ -25,7 +21,7 @@ describe('link expiry', () => {
     assert.equal(accepted.status, 202);
     const ttl = Date.parse(accepted.body.expires_at) - Date.now();
     assert.ok(ttl > 1.9 * 3600_000 && ttl <= 2 * 3600_000);
-    const { token } = await confirmationLinkFor(smtp, `webmaster@${domain}`, hub.config.publicUrl);
+    const { token } = await confirmationLinkFor(hub.smtp, `webmaster@${domain}`, hub.config.publicUrl);
 
     // The clock moves on: the request's expiry is now in the past.
     await hub.db.query(`UPDATE verification_requests SET expires_at = now() - interval '1 second'`);

@@ -4,13 +4,11 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
 import { parsePublicKey } from '../../src/protocol/public-key.js';
 import { confirmationLinkFor, register } from '../support/flows.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
 describe('registration, email confirmation and lookup, as a Rocket.Chat server does it', () => {
-  let smtp: SmtpCapture;
-  let hub: TestHub;
+  let hub: MailingTestHub;
   const key = generateTestKeyPair();
   const domain = 'chat.example.com';
   const rocketChatBody = { domain, url: 'https://chat.example.com', public_key: stripLineBreaks(key.publicPem) };
@@ -18,12 +16,10 @@ describe('registration, email confirmation and lookup, as a Rocket.Chat server d
   let token = '';
 
   before(async () => {
-    smtp = await startSmtpCapture();
-    hub = await startTestHub('registration_flow', { SMTP_URL: smtp.url, MAIL_FROM: 'Hub <hub@hub.test>' });
+    hub = await startMailingHub('registration_flow', { MAIL_FROM: 'Hub <hub@hub.test>' });
   });
   after(async () => {
-    await hub.stop();
-    await smtp.close();
+    await hub?.stop();
   });
 
   it('accepts the registration with 202 and queues the email to webmaster@<domain>', async () => {
@@ -37,7 +33,7 @@ describe('registration, email confirmation and lookup, as a Rocket.Chat server d
   });
 
   it('emails who asked, what will happen, the link and its expiry, in text and HTML', async () => {
-    const { message, link } = await confirmationLinkFor(smtp, `webmaster@${domain}`, hub.config.publicUrl);
+    const { message, link } = await confirmationLinkFor(hub.smtp, `webmaster@${domain}`, hub.config.publicUrl);
     token = link.split('/').pop()!;
     assert.match(token, /^[A-Za-z0-9_-]{43}$/, '256-bit base64url token');
     assert.match(message.from, /^"?Hub"? <hub@hub\.test>$/);

@@ -3,13 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { parsePublicKey } from '../../src/protocol/public-key.js';
 import { confirmationLinkFor, register, registerAndConfirm } from '../support/flows.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
 describe('updates (key rotation) and removal', () => {
-  let smtp: SmtpCapture;
-  let hub: TestHub;
+  let hub: MailingTestHub;
   const domain = 'rotate.example.org';
   const contact = `webmaster@${domain}`;
   const oldKey = generateTestKeyPair();
@@ -18,26 +16,24 @@ describe('updates (key rotation) and removal', () => {
   const lookup = () => request(hub.url).get(`/api/v1/peers?search=${domain}`);
 
   before(async () => {
-    smtp = await startSmtpCapture();
     // No cooldown here: this suite is about superseding, not about the email limits.
-    hub = await startTestHub('updates', { SMTP_URL: smtp.url, RATE_DOMAIN_COOLDOWN_SECONDS: '0', RATE_DOMAIN_DAILY_CAP: '50' });
-    await registerAndConfirm(hub.url, hub.config.publicUrl, smtp, { domain, url: 'https://old.example.org', public_key: oldKey.publicPem });
+    hub = await startMailingHub('updates', { RATE_DOMAIN_COOLDOWN_SECONDS: '0', RATE_DOMAIN_DAILY_CAP: '50' });
+    await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain, url: 'https://old.example.org', public_key: oldKey.publicPem });
   });
   after(async () => {
-    await hub.stop();
-    await smtp.close();
+    await hub?.stop();
   });
 
   it('keeps serving the confirmed key while a rotation is pending; a newer request supersedes an older one', async () => {
-    let seen = smtp.messages.length;
+    let seen = hub.smtp.messages.length;
     assert.equal((await register(hub.url, { domain, url: 'https://new.example.org', public_key: newKey.publicPem })).status, 202);
-    const first = await confirmationLinkFor(smtp, contact, hub.config.publicUrl, seen);
+    const first = await confirmationLinkFor(hub.smtp, contact, hub.config.publicUrl, seen);
     assert.equal((await lookup()).body.peer.url, 'https://old.example.org');
     assert.equal((await lookup()).body.peer.fingerprint, parsePublicKey(oldKey.publicPem).fingerprint);
 
-    seen = smtp.messages.length;
+    seen = hub.smtp.messages.length;
     assert.equal((await register(hub.url, { domain, url: 'https://newer.example.org', public_key: newerKey.publicPem })).status, 202);
-    const second = await confirmationLinkFor(smtp, contact, hub.config.publicUrl, seen);
+    const second = await confirmationLinkFor(hub.smtp, contact, hub.config.publicUrl, seen);
     const live = await hub.db.query<{ status: string }>(`SELECT status FROM verification_requests WHERE domain = $1 ORDER BY created_at`, [domain]);
     assert.deepEqual(live.map((row) => row.status), ['confirmed', 'superseded', 'pending']);
 
@@ -53,11 +49,11 @@ describe('updates (key rotation) and removal', () => {
   });
 
   it('removes a peer only after its contact confirms the emailed removal link', async () => {
-    const seen = smtp.messages.length;
+    const seen = hub.smtp.messages.length;
     const asked = await request(hub.url).delete(`/api/v1/peers/${domain}`);
     assert.equal(asked.status, 202);
     assert.equal(asked.body.contact, contact);
-    const { message, token } = await confirmationLinkFor(smtp, contact, hub.config.publicUrl, seen);
+    const { message, token } = await confirmationLinkFor(hub.smtp, contact, hub.config.publicUrl, seen);
     assert.match(message.subject, /removal/i);
     assert.equal((await lookup()).status, 200, 'still served until confirmed');
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { register } from '../support/flows.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { spawnHub, type HubProcess } from '../support/hub-process.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
@@ -40,17 +40,12 @@ const CASES: Array<[string, unknown, number, RegExp]> = [
 ];
 
 describe('registration input validation', () => {
-  let smtp: SmtpCapture;
-  let hub: TestHub;
+  let hub: MailingTestHub;
 
   before(async () => {
-    smtp = await startSmtpCapture();
-    hub = await startTestHub('validation', { SMTP_URL: smtp.url, BODY_LIMIT_BYTES: '16384' });
+    hub = await startMailingHub('validation', { BODY_LIMIT_BYTES: '16384' });
   });
-  after(async () => {
-    await hub.stop();
-    await smtp.close();
-  });
+  after(() => hub?.stop());
 
   for (const [what, body, status, message] of CASES) {
     it(`refuses ${what} with ${status} naming the field and the rule`, async () => {
@@ -78,7 +73,7 @@ describe('registration input validation', () => {
       const [row] = await hub.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
       assert.equal(row!.n, 0, table);
     }
-    assert.equal(smtp.messages.length, 0);
+    assert.equal(hub.smtp.messages.length, 0);
   });
   it('accepts the same key in Rocket.Chat\'s stripped form and an IDN domain as punycode', async () => {
     const response = await register(hub.url, { domain: 'Bücher.Example.COM.', url: 'https://xn--bcher-kva.example.com/', public_key: stripLineBreaks(good.publicPem) });

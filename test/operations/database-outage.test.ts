@@ -7,7 +7,7 @@ import { register } from '../support/flows.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { proxyDatabase, type TcpProxy } from '../support/tcp-proxy.js';
 
 const key = generateTestKeyPair().publicPem;
 
@@ -19,15 +19,12 @@ describe('PostgreSQL goes away under load and comes back', () => {
 
   before(async () => {
     db = await createTestDatabase('db_outage');
-    const target = new URL(db.url);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    const proxied = await proxyDatabase(db.url);
+    proxy = proxied.proxy;
     smtp = await startSmtpCapture();
     hub = await startTestHub(
       'db_outage',
-      { DATABASE_URL: viaProxy.toString(), SMTP_URL: smtp.url, RATE_IP_REGISTRATIONS_PER_MINUTE: '100000', OUTBOX_RETRY_BASE_SECONDS: '1' },
+      { DATABASE_URL: proxied.url, SMTP_URL: smtp.url, RATE_IP_REGISTRATIONS_PER_MINUTE: '100000', OUTBOX_RETRY_BASE_SECONDS: '1' },
       { db },
     );
   });

@@ -4,16 +4,16 @@ import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { spawnHub } from '../support/hub-process.js';
 import { generateTestKeyPair } from '../support/keys.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { proxyDatabase, type TcpProxy } from '../support/tcp-proxy.js';
 
 describe('graceful shutdown', () => {
   let db: TestDatabase;
   let proxy: TcpProxy;
+  let viaProxy: string;
 
   before(async () => {
     db = await createTestDatabase('shutdown');
-    const target = new URL(db.url);
-    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    ({ proxy, url: viaProxy } = await proxyDatabase(db.url));
   });
   after(async () => {
     await proxy.close();
@@ -21,10 +21,7 @@ describe('graceful shutdown', () => {
   });
 
   it('lets requests in flight complete on SIGTERM, then exits 0', async () => {
-    const viaProxy = new URL(db.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    const hub = await spawnHub({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: viaProxy.toString(), LOG_LEVEL: 'info', SMTP_URL: 'smtp://127.0.0.1:9' });
+    const hub = await spawnHub({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: viaProxy, LOG_LEVEL: 'info', SMTP_URL: 'smtp://127.0.0.1:9' });
     // A slow database keeps every request in flight for a while.
     proxy.setDelay(400);
     const key = generateTestKeyPair().publicPem;

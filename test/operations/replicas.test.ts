@@ -5,9 +5,8 @@ import { runMigrations } from '../../src/database/data-source.js';
 import { parsePublicKey } from '../../src/protocol/public-key.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { registerAndConfirm } from '../support/flows.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
 /**
  * The "replica" is a second database with the same schema but different rows, so the answers show which pool a
@@ -16,8 +15,7 @@ import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 describe('DATABASE_REPLICA_URLS: lookups read replicas, writes go to the primary', () => {
   let primary: TestDatabase;
   let replica: TestDatabase;
-  let smtp: SmtpCapture;
-  let hub: TestHub;
+  let hub: MailingTestHub;
   const key = generateTestKeyPair().publicPem;
 
   before(async () => {
@@ -30,12 +28,10 @@ describe('DATABASE_REPLICA_URLS: lookups read replicas, writes go to the primary
        VALUES ('replica-only.example.com', 'https://replica-only.example.com', $1, $2, 'webmaster@replica-only.example.com', now())`,
       [pem, fingerprint],
     );
-    smtp = await startSmtpCapture();
-    hub = await startTestHub('replication', { SMTP_URL: smtp.url, DATABASE_REPLICA_URLS: replica.url }, { db: primary });
+    hub = await startMailingHub('replication', { DATABASE_REPLICA_URLS: replica.url }, { db: primary });
   });
   after(async () => {
     await hub?.stop();
-    await smtp?.close();
     await primary?.drop();
     await replica?.drop();
   });
@@ -49,7 +45,7 @@ describe('DATABASE_REPLICA_URLS: lookups read replicas, writes go to the primary
   });
 
   it('writes registrations and confirmations to the primary, and reads a just-confirmed peer from the primary', async () => {
-    await registerAndConfirm(hub.url, hub.config.publicUrl, smtp, { domain: 'fresh.example.com', url: 'https://fresh.example.com', public_key: key });
+    await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain: 'fresh.example.com', url: 'https://fresh.example.com', public_key: key });
     assert.equal((await primary.query('SELECT 1 FROM peers WHERE domain = $1', ['fresh.example.com'])).length, 1);
     assert.equal((await replica.query('SELECT 1 FROM verification_requests')).length, 0, 'nothing written to the replica');
     // The replica has not caught up (here it never will); the hub knows the change came from the primary.

@@ -5,6 +5,7 @@ import { HubConfig } from '../../src/config/hub-config.js';
 import { startHub, type RunningHub } from '../../src/hub.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { freePort } from './ports.js';
+import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
 
 export interface TestHub extends RunningHub {
   readonly db: TestDatabase;
@@ -48,6 +49,29 @@ export async function startTestHub(
     stop: async () => {
       await hub.close();
       if (!options.db) await db.drop();
+    },
+  };
+}
+
+export interface MailingTestHub extends TestHub {
+  /** The SMTP capture server this hub delivers to. */
+  readonly smtp: SmtpCapture;
+}
+
+/** A test hub that sends its email over SMTP to its own capture server; stop() closes both. */
+export async function startMailingHub(
+  suite: string,
+  env: Record<string, string> = {},
+  options: { db?: TestDatabase } = {},
+): Promise<MailingTestHub> {
+  const smtp = await startSmtpCapture();
+  const hub = await startTestHub(suite, { SMTP_URL: smtp.url, ...env }, options);
+  return {
+    ...hub,
+    smtp,
+    stop: async () => {
+      await hub.stop();
+      await smtp.close();
     },
   };
 }
