@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { ConfigModule } from './config/config.module.js';
 import { HubConfig } from './config/hub-config.js';
 import { dataSourceOptions } from './database/data-source.js';
@@ -18,12 +19,12 @@ import { loggerOptions } from './common/logging.js';
 @Module({})
 export class AppModule {
   /** `config.databaseUrl` must be set: main.ts fills it with the embedded server's URL when needed. */
-  static forRoot(config: HubConfig): DynamicModule {
+  static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config)),
+        LoggerModule.forRoot(loggerOptions(logger)),
         TypeOrmModule.forRoot({
           ...dataSourceOptions({
             url: config.databaseUrl!,

@@ -1,10 +1,16 @@
 import 'reflect-metadata';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
+import proxyAddr from 'proxy-addr';
+import { createRootLogger } from './common/logging.js';
+import { createLookupFastPath } from './peers/lookup-fast-path.js';
+import { LookupService } from './peers/lookup.service.js';
+import { IpRateLimits } from './rate-limit/rate-limits.js';
 import { AppModule } from './app.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { setupOpenApi } from './common/openapi.js';
@@ -84,7 +90,8 @@ async function shutdown(app: INestApplication, embedded: EmbeddedDatabase | unde
 
 /** The configured Nest application, not yet listening (supertest uses it directly). */
 export async function createHubApp(config: HubConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const logger = createRootLogger(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     bufferLogs: true,
     bodyParser: false,
     abortOnError: false,
@@ -92,12 +99,34 @@ export async function createHubApp(config: HubConfig): Promise<NestExpressApplic
   app.useLogger(app.get(Logger));
   app.set('trust proxy', trustProxySetting(config.trustProxy));
   app.disable('x-powered-by');
+  // Lookups set their own strong ETag; Express's automatic weak ETags on other answers add nothing.
+  app.set('etag', false);
   app.use(securityHeaders());
   app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true });
   app.useGlobalFilters(new HttpErrorFilter(app.get(MetricsService)));
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app, config.publicUrl);
+  installLookupFastPath(app, logger);
   return app;
+}
+
+/** Cached lookups are answered before Express (see lookup-fast-path.ts); everything else goes to Nest. */
+function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger): void {
+  const server = app.getHttpServer() as Server;
+  const express = app.getHttpAdapter().getInstance() as ((request: IncomingMessage, response: ServerResponse) => void) & {
+    get(setting: string): (address: string, hop: number) => boolean;
+  };
+  const fastPath = createLookupFastPath({
+    lookups: app.get(LookupService),
+    metrics: app.get(MetricsService),
+    limits: app.get(IpRateLimits),
+    logger,
+    clientIp: (request) => proxyAddr(request, express.get('trust proxy fn')),
+  });
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!fastPath(request, response)) express(request, response);
+  });
 }
 
 /** Client IPs come from the socket unless TRUST_PROXY names the proxies (addresses, CIDRs or a hop count). */

@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import { pino, type Logger } from 'pino';
 import type { HubConfig } from '../config/hub-config.js';
+
+/** The hub's one pino logger: Nest's logs, the request logs and the lookup fast path all write through it. */
+export function createRootLogger(config: HubConfig): Logger {
+  return pino({ level: config.logLevel });
+}
 
 /**
  * Structured logs (pino): one line per request with method, route, status, latency and request id.
  * Paths under /confirm/ carry a token, so the logged URL is cut before it; bodies are never logged.
  */
-export function loggerOptions(config: HubConfig): Params {
+export function loggerOptions(logger: Logger): Params {
   return {
     pinoHttp: {
-      level: config.logLevel,
+      logger,
       genReqId: (request: IncomingMessage) => {
         const given = request.headers['x-request-id'];
         return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();

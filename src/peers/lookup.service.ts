@@ -13,6 +13,8 @@ import { Peer } from './peer.entity.js';
 /** A lookup answer ready to send: the serialized body, its ETag and how long it may be cached. */
 export interface LookupAnswer {
   body: string;
+  /** `body` as sent, encoded once. */
+  bytes: Buffer;
   etag: string;
   maxAgeSeconds: number;
   /** When the signed proof inside stops being fresh enough to hand out (half its lifetime). */
@@ -22,6 +24,16 @@ export interface LookupAnswer {
 // "Not found" is remembered briefly: unknown domains must not be a cheap way to load the database.
 // A confirmation anywhere invalidates it at once through NOTIFY, so this only bounds a missed notification.
 const NOT_FOUND_TTL_MS = 30_000;
+export const NOT_FOUND_MAX_AGE_SECONDS = 30;
+
+/** The 404 answer of a lookup, in the hub's error format (shared by the controller and the fast path). */
+export function notFoundBody(domain: string) {
+  return {
+    statusCode: 404,
+    error: 'Not Found',
+    message: `domain: ${domain} is not registered with this hub (or not confirmed yet)`,
+  };
+}
 
 /**
  * Answers "where is this domain?" from confirmed, unrevoked peers only; each answer carries a signed proof.
@@ -56,6 +68,12 @@ export class LookupService implements OnModuleInit {
   private invalidate(domain: string): void {
     this.cache.delete(domain);
     if (this.config.databaseReplicaUrls.length > 0) this.changedOnPrimary.add(domain);
+  }
+
+  /** The cached answer (null: cached "not found"), or undefined when it is not cached or the cache is not trusted. */
+  peek(domain: string): LookupAnswer | null | undefined {
+    if (!this.listener.connected || this.config.lookupCacheEntries === 0) return undefined;
+    return this.cache.get(domain);
   }
 
   async find(domain: string): Promise<LookupAnswer | null> {
@@ -102,6 +120,7 @@ export class LookupService implements OnModuleInit {
     const lifetimeMs = expiresAt.getTime() - now.getTime();
     return {
       body,
+      bytes: Buffer.from(body),
       etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
       // Never let a client keep an answer past the point where its proof would be stale.
       maxAgeSeconds: Math.max(0, Math.min(this.config.lookupCacheSeconds, Math.floor(lifetimeMs / 2000))),

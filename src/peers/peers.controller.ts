@@ -18,13 +18,10 @@ import type { Request, Response } from 'express';
 import { ApiError, PEER_ANSWER_SCHEMA } from '../common/api-docs.js';
 import { JsonBodyGuard } from '../common/json-body.guard.js';
 import { RegistrationRateLimitGuard } from '../rate-limit/rate-limits.js';
-import { LookupService } from './lookup.service.js';
+import { LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFoundBody } from './lookup.service.js';
 import { RegistrationDto } from './registration.dto.js';
 import { RegistrationService } from './registration.service.js';
 
-// Unknown domains are cached briefly so that a client polling for a peer does not hammer the database,
-// yet sees a fresh confirmation within this many seconds.
-const NOT_FOUND_MAX_AGE_SECONDS = 30;
 
 /**
  * The registration and lookup API, wire-compatible with Rocket.Chat: `POST /api/v1/peers` and
@@ -97,13 +94,13 @@ export class PeersController {
     const answer = await this.lookups.find(domain);
     if (!answer) {
       response.set('Cache-Control', `public, max-age=${NOT_FOUND_MAX_AGE_SECONDS}`);
-      throw new NotFoundException(`domain: ${domain} is not registered with this hub (or not confirmed yet)`);
+      throw new NotFoundException(notFoundBody(domain).message);
     }
     response.set({ ETag: answer.etag, 'Cache-Control': `public, max-age=${answer.maxAgeSeconds}` });
     if (request.headers['if-none-match'] === answer.etag) {
       response.status(304).end();
       return;
     }
-    response.status(200).type('application/json').send(answer.body);
+    response.status(200).type('application/json').send(answer.bytes);
   }
 }

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { API_SECURITY_HEADERS } from '../common/security-headers.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+import type { IpRateLimits } from '../rate-limit/rate-limits.js';
+import { type LookupAnswer, type LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFoundBody } from './lookup.service.js';
+
+const BY_QUERY = '/api/v1/peers?search=';
+const BY_PATH = '/api/v1/peers/';
+// Only names already in canonical form are served here; anything else (upper case, IDN, trailing dot,
+// invalid) takes the full path, which normalises, validates and fills the cache.
+const CANONICAL = /^(?=.{4,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+
+export interface FastPathDeps {
+  lookups: LookupService;
+  metrics: MetricsService;
+  limits: IpRateLimits;
+  logger: Logger;
+  /** Client IP as Express computes it (TRUST_PROXY). */
+  clientIp: (request: IncomingMessage) => string;
+}
+
+/**
+ * Lookups are the hot path: every server resolving a peer without DNS asks the hub. A lookup whose answer is
+ * already cached (signed and serialized, or "not found") is answered here, before Express, with the same
+ * status, headers, body, metrics, rate limit and log line as the full path; anything else returns false and
+ * goes through Nest as usual.
+ */
+export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMessage, response: ServerResponse) => boolean {
+  const infoEnabled = () => deps.logger.isLevelEnabled('info');
+  return (request, response) => {
+    if (request.method !== 'GET' || !request.url) return false;
+    const lookup = parseLookup(request.url);
+    if (!lookup) return false;
+    const answer = deps.lookups.peek(lookup.domain);
+    if (answer === undefined) return false;
+    const started = process.hrtime.bigint();
+    const ip = deps.clientIp(request);
+    if (!deps.limits.requests.hit(ip).allowed) return false; // the full path answers the 429
+
+    const status = answer ? send(answer, request, response) : sendNotFound(lookup.domain, response);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const labels = { method: 'GET', route: lookup.route, status: String(status) };
+    deps.metrics.httpRequests.inc(labels);
+    deps.metrics.httpDuration.observe(labels, seconds);
+    if (infoEnabled()) {
+      const given = request.headers['x-request-id'];
+      deps.logger.info(
+        {
+          req: { id: typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID(), method: 'GET', url: request.url },
+          res: { statusCode: status },
+          responseTime: Math.round(seconds * 1000),
+          cache: 'hit',
+        },
+        'request completed',
+      );
+    }
+    return true;
+  };
+}
+
+function parseLookup(url: string): { domain: string; route: string } | undefined {
+  let raw: string;
+  let route: string;
+  if (url.startsWith(BY_QUERY)) {
+    raw = url.slice(BY_QUERY.length);
+    route = '/api/v1/peers';
+  } else if (url.startsWith(BY_PATH)) {
+    raw = url.slice(BY_PATH.length);
+    route = '/api/v1/peers/:domain';
+  } else {
+    return undefined;
+  }
+  return CANONICAL.test(raw) ? { domain: raw, route } : undefined;
+}
+
+function send(answer: LookupAnswer, request: IncomingMessage, response: ServerResponse): number {
+  const headers = {
+    ...API_SECURITY_HEADERS,
+    'Access-Control-Allow-Origin': '*',
+    ETag: answer.etag,
+    'Cache-Control': `public, max-age=${answer.maxAgeSeconds}`,
+  };
+  if (request.headers['if-none-match'] === answer.etag) {
+    response.writeHead(304, headers).end();
+    return 304;
+  }
+  response.writeHead(200, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': answer.bytes.length });
+  response.end(answer.bytes);
+  return 200;
+}
+
+function sendNotFound(domain: string, response: ServerResponse): number {
+  const body = Buffer.from(JSON.stringify(notFoundBody(domain)));
+  response.writeHead(404, {
+    ...API_SECURITY_HEADERS,
+    'Access-Control-Allow-Origin': '*',
+    'Cache-Control': `public, max-age=${NOT_FOUND_MAX_AGE_SECONDS}`,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': body.length,
+  });
+  response.end(body);
+  return 404;
+}
