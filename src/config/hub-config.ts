@@ -44,6 +44,7 @@ export class HubConfig {
   readonly trustProxy?: string;
   readonly outboxPollMs: number;
   readonly outboxMaxAttempts: number;
+  readonly outboxConcurrency: number;
   readonly outboxRetryBaseSeconds: number;
   readonly outboxRetryMaxSeconds: number;
   readonly retentionDays: number;
@@ -113,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: parsed.TRUST_PROXY,
     outboxPollMs: parsed.OUTBOX_POLL_MS,
     outboxMaxAttempts: parsed.OUTBOX_MAX_ATTEMPTS,
+    outboxConcurrency: parsed.OUTBOX_CONCURRENCY,
     outboxRetryBaseSeconds: parsed.OUTBOX_RETRY_BASE_SECONDS,
     outboxRetryMaxSeconds: parsed.OUTBOX_RETRY_MAX_SECONDS,
     retentionDays: parsed.RETENTION_DAYS,

@@ -57,12 +57,18 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.transport?.close();
   }
 
-  /** Delivers every message due now; returns how many were processed. One drain at a time per instance. */
+  /**
+   * Delivers every message due now, OUTBOX_CONCURRENCY at a time; returns how many were processed.
+   * One drain at a time per instance.
+   */
   drain(): Promise<number> {
     this.draining ??= (async () => {
       let processed = 0;
-      try {
+      const lane = async () => {
         while (this.running && (await this.deliverOne())) processed++;
+      };
+      try {
+        await Promise.all(Array.from({ length: this.config.outboxConcurrency }, lane));
         return processed;
       } finally {
         this.draining = undefined;

@@ -14,11 +14,14 @@ export interface MailTransport {
 
 /** SMTP_URL set → SMTP; unset → each message written to $DATA_DIR/mail/<time>-<domain>.eml. */
 export function createMailTransport(config: HubConfig): MailTransport {
-  return config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : fileMailbox(join(config.dataDir, 'mail'), config.mailFrom);
+  return config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom, config.outboxConcurrency) : fileMailbox(join(config.dataDir, 'mail'), config.mailFrom);
 }
 
-function smtpTransport(url: string, from: string): MailTransport {
+function smtpTransport(url: string, from: string, connections: number): MailTransport {
   const transporter: Transporter = nodemailer.createTransport(url, {
+    // Reuse connections: one SMTP handshake per message would cap delivery far below registration speed.
+    pool: true,
+    maxConnections: connections,
     // A dead server must fail in seconds so the worker can back off, not hang for minutes.
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
