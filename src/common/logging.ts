@@ -29,6 +29,15 @@ export function loggerOptions(logger: Logger): Params {
         }),
         res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
       },
+      // The route pattern is known only once routing is done: add it to the completion line.
+      customSuccessObject: (request: IncomingMessage, _response: unknown, value: Record<string, unknown>) => ({
+        ...value,
+        route: (request as IncomingMessage & { route?: { path?: string } }).route?.path ?? 'unmatched',
+      }),
+      customErrorObject: (request: IncomingMessage, _response: unknown, _error: unknown, value: Record<string, unknown>) => ({
+        ...value,
+        route: (request as IncomingMessage & { route?: { path?: string } }).route?.path ?? 'unmatched',
+      }),
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
       autoLogging: { ignore: (request: IncomingMessage) => request.url === '/healthz' },
     },

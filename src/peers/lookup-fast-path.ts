@@ -50,6 +50,7 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
         {
           req: { id: typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID(), method: 'GET', url: request.url },
           res: { statusCode: status },
+          route: lookup.route,
           responseTime: Math.round(seconds * 1000),
           cache: 'hit',
         },
