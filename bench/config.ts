@@ -1,0 +1,44 @@
+/**
+ * How big and how long: the full run (`npm run bench`) or the smoke run (`BENCH_SMOKE=1` / `--smoke`, a second
+ * or so per scenario, used by the test suite so the benchmark cannot rot).
+ */
+export interface BenchConfig {
+  readonly smoke: boolean;
+  /** Concurrent HTTP connections of every load scenario. */
+  readonly connections: number;
+  /** Seconds of measured load per scenario. */
+  readonly seconds: number;
+  /** Seconds of registration load (shorter: every accepted registration's email is then awaited). */
+  readonly registrationSeconds: number;
+  /** Seconds of unmeasured load before each lookup scenario (JIT, caches, pools). */
+  readonly warmupSeconds: number;
+  /** Confirmed peers in the "small" and "large" databases. */
+  readonly smallPeers: number;
+  readonly largePeers: number;
+  /** Seconds the client-library cache-hit loop runs. */
+  readonly clientLoopSeconds: number;
+  /** Concurrent resolve() calls of one cold domain. */
+  readonly clientConcurrency: number;
+  /** Where results.json goes. */
+  readonly resultsPath: string;
+}
+
+export function benchConfig(argv = process.argv.slice(2), env = process.env): BenchConfig {
+  const smoke = argv.includes('--smoke') || env.BENCH_SMOKE === '1' || env.BENCH_SMOKE === 'true';
+  const number = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return env[name] && Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  return {
+    smoke,
+    connections: number('BENCH_CONNECTIONS', 50),
+    seconds: number('BENCH_SECONDS', smoke ? 1 : 10),
+    registrationSeconds: number('BENCH_REGISTRATION_SECONDS', smoke ? 1 : 5),
+    warmupSeconds: number('BENCH_WARMUP_SECONDS', smoke ? 0.5 : 3),
+    smallPeers: 1_000,
+    largePeers: number('BENCH_LARGE_PEERS', smoke ? 20_000 : 1_000_000),
+    clientLoopSeconds: smoke ? 0.5 : 3,
+    clientConcurrency: 1_000,
+    resultsPath: env.BENCH_RESULTS ?? new URL('../../bench/results.json', import.meta.url).pathname,
+  };
+}

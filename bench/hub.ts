@@ -1,0 +1,51 @@
+/**
+ * The hub under test, run as `node .build/src/main.js` in its own process (test/support/hub-process.ts), so that
+ * it does not share an event loop with the load generator; limits raised so that they never answer 429.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type HubProcess, spawnHub } from '../test/support/hub-process.js';
+import { freePort } from '../test/support/ports.js';
+
+export interface BenchHub {
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startBenchHub(options: { databaseUrl: string; smtpUrl: string; env?: Record<string, string> }): Promise<BenchHub> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hub-bench-'));
+  const port = await freePort();
+  const hub: HubProcess = await spawnHub({
+    DATABASE_URL: options.databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    SMTP_URL: options.smtpUrl,
+    LOG_LEVEL: 'warn',
+    REQUIRE_PUBLIC_SUFFIX: 'false',
+    RATE_IP_REQUESTS_PER_MINUTE: '10000000',
+    RATE_IP_REGISTRATIONS_PER_MINUTE: '1000000',
+    RATE_DOMAIN_COOLDOWN_SECONDS: '0',
+    RATE_DOMAIN_DAILY_CAP: '1000',
+    ...options.env,
+  });
+  return {
+    url: hub.url,
+    pid: hub.child.pid!,
+    stop: async () => {
+      const code = await hub.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (code !== 0) console.error(`hub exited with ${code}:\n${hub.output().slice(-2000)}`);
+    },
+  };
+}
+
+/** Resident and peak resident memory of a process, in MiB (Linux /proc). */
+export function processMemory(pid: number): { rssMiB: number; peakRssMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMiB: kib('VmRSS') / 1024, peakRssMiB: kib('VmHWM') / 1024 };
+}

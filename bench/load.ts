@@ -1,0 +1,74 @@
+/**
+ * One load run with autocannon (in this process; the servers under test run in their own processes), reduced to
+ * the figures the report needs.
+ */
+import autocannon from 'autocannon';
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  seconds: number;
+  /** Unmeasured load first, same shape. */
+  warmupSeconds?: number;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** Per-request path/body (distinct domains, random domains). */
+  setupRequest?: (request: autocannon.Request, context: Record<string, unknown>) => autocannon.Request;
+  onResponse?: (status: number, context: Record<string, unknown>) => void;
+  /** The status every answer should have; any other counts as unexpected. */
+  expectStatus: number;
+}
+
+export interface LoadFigures {
+  requestsPerSecond: number;
+  /** Latency in milliseconds (autocannon's resolution is 1 ms). */
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** Answers with another status than expected. */
+  unexpected: number;
+  statusCodes: Record<string, number>;
+  seconds: number;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
+  if (options.warmupSeconds) await cannon({ ...options, seconds: options.warmupSeconds });
+  const result = await cannon(options);
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, Number(count)]));
+  const requests = Object.values(statusCodes).reduce((sum, count) => sum + count, 0);
+  return {
+    requestsPerSecond: requests / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    unexpected: requests - (statusCodes[String(options.expectStatus)] ?? 0),
+    statusCodes,
+    seconds: result.duration,
+  };
+}
+
+function cannon(options: LoadOptions): Promise<autocannon.Result> {
+  const step: autocannon.RequestStep = {};
+  if (options.setupRequest) step.setupRequest = options.setupRequest;
+  if (options.onResponse) {
+    const onResponse = options.onResponse;
+    step.onResponse = (status, _body, context) => onResponse(status, context);
+  }
+  return Promise.resolve(
+    autocannon({
+      url: options.url,
+      connections: options.connections,
+      duration: options.seconds,
+      method: options.method ?? 'GET',
+      headers: options.headers,
+      requests: [step],
+    }),
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * What a run found, held against the targets of the performance issue: the table on stdout and results.json.
+ * A smoke run reports the same shape but judges nothing (a second per scenario measures start-up, not speed).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ClientFigures } from './client-scenarios.js';
+import type { LoadFigures } from './load.js';
+import type { RegistrationFigures } from './scenarios.js';
+
+export interface SizeFigures {
+  peers: number;
+  seedSeconds: number;
+  hot: LoadFigures;
+  unknown: LoadFigures;
+  cold: LoadFigures;
+  registration: RegistrationFigures;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  smoke: boolean;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string; platform: string };
+  load: { connections: number; seconds: number; warmupSeconds: number };
+  baseline: LoadFigures;
+  sizes: SizeFigures[];
+  hubMemory: { rssMiB: number; peakRssMiB: number };
+  client: ClientFigures;
+  targets: Target[];
+}
+
+export interface Target {
+  name: string;
+  want: string;
+  got: string;
+  /** undefined in a smoke run: reported, not judged. */
+  met: boolean | undefined;
+}
+
+const ratio = (figures: LoadFigures, baseline: LoadFigures) => figures.requestsPerSecond / baseline.requestsPerSecond;
+const failures = (figures: LoadFigures) => figures.errors + figures.timeouts + figures.unexpected;
+
+/** Every target of the issue, with what this run measured. */
+export function judge(results: Omit<BenchResults, 'targets'>): Target[] {
+  const [small, large] = results.sizes as [SizeFigures, SizeFigures];
+  const targets: Target[] = [];
+  const check = (name: string, want: string, got: string, met: boolean) => targets.push({ name, want, got, met });
+
+  for (const size of results.sizes) {
+    const at = `${size.peers.toLocaleString('en')} peers`;
+    const hotRatio = ratio(size.hot, results.baseline);
+    check(`hot lookup, ${at}`, '≥ 0.60× baseline', `${hotRatio.toFixed(2)}×`, hotRatio >= 0.6);
+    check(`hot lookup p99, ${at}`, '≤ 20 ms', `${size.hot.p99} ms`, size.hot.p99 <= 20);
+    check(`hot lookup errors, ${at}`, '0', String(failures(size.hot)), failures(size.hot) === 0);
+    const unknownRatio = ratio(size.unknown, results.baseline);
+    check(`404 lookup, ${at}`, '≥ 0.50× baseline', `${unknownRatio.toFixed(2)}×`, unknownRatio >= 0.5);
+    check(`404 lookup errors, ${at}`, '0', String(failures(size.unknown)), failures(size.unknown) === 0);
+    const registration = size.registration;
+    check(`registration, ${at}`, '≥ 300/s', `${registration.requestsPerSecond.toFixed(0)}/s`, registration.requestsPerSecond >= 300);
+    check(`registration errors, ${at}`, '0', String(failures(registration)), failures(registration) === 0);
+    check(
+      `registration emails, ${at}`,
+      'every 202 emailed',
+      `${registration.emailed}/${registration.accepted}`,
+      registration.accepted > 0 && registration.missingEmails === 0,
+    );
+  }
+  for (const kind of ['hot', 'cold'] as const) {
+    const change = large[kind].requestsPerSecond / small[kind].requestsPerSecond;
+    check(
+      `${kind} lookup, ${large.peers.toLocaleString('en')} vs ${small.peers.toLocaleString('en')} peers`,
+      '≥ 0.90×',
+      `${change.toFixed(2)}×`,
+      change >= 0.9,
+    );
+  }
+  check('hub RSS after the run', '< 300 MiB', `${results.hubMemory.rssMiB.toFixed(0)} MiB`, results.hubMemory.rssMiB < 300);
+  const cold = results.client.coldConcurrent;
+  check(
+    `${cold.calls} concurrent cold resolve()`,
+    `one set (${cold.oneSet.dnsQueries} DNS + ${cold.oneSet.hubRequests} hub)`,
+    `${cold.dnsQueries} DNS + ${cold.hubRequests} hub, ${cold.resolved} resolved`,
+    cold.dnsQueries === cold.oneSet.dnsQueries && cold.hubRequests === cold.oneSet.hubRequests && cold.resolved === cold.calls,
+  );
+  return targets.map((target) => ({ ...target, met: results.smoke ? undefined : target.met }));
+}
+
+export function printReport(results: BenchResults): void {
+  const { baseline } = results;
+  const m = results.machine;
+  console.log(`\nFederation hub benchmark — ${results.startedAt}${results.smoke ? ' (SMOKE: figures not judged)' : ''}`);
+  console.log(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres}, ${m.platform}`);
+  console.log(`${results.load.connections} connections, ${results.load.seconds} s per scenario after ${results.load.warmupSeconds} s warm-up\n`);
+
+  const rows: string[][] = [['scenario', 'peers', 'req/s', '× baseline', 'p50 ms', 'p99 ms', 'errors']];
+  const row = (name: string, peers: string, figures: LoadFigures) =>
+    rows.push([name, peers, figures.requestsPerSecond.toFixed(0), ratio(figures, baseline).toFixed(2), String(figures.p50), String(figures.p99), String(failures(figures))]);
+  row('baseline node:http (same bytes)', '–', baseline);
+  for (const size of results.sizes) {
+    const peers = size.peers.toLocaleString('en');
+    row('lookup, confirmed peer (hot)', peers, size.hot);
+    row('lookup, unknown domain (404)', peers, size.unknown);
+    row('lookup, random peer, cache off (cold)', peers, size.cold);
+    row('registration (distinct domains)', peers, size.registration);
+  }
+  printTable(rows);
+
+  console.log('');
+  for (const size of results.sizes) {
+    const r = size.registration;
+    console.log(
+      `${size.peers.toLocaleString('en')} peers: seeded in ${size.seedSeconds.toFixed(1)} s; ` +
+        `registrations ${r.accepted} accepted, ${r.emailed} emailed, last email ${r.mailDrainSeconds.toFixed(1)} s after the load`,
+    );
+  }
+  console.log(`hub memory: RSS ${results.hubMemory.rssMiB.toFixed(0)} MiB (peak ${results.hubMemory.peakRssMiB.toFixed(0)} MiB)`);
+  const client = results.client;
+  console.log(`client resolve() cache hit: ${client.cacheHit.opsPerSecond.toFixed(0)} ops/s (${client.cacheHit.ops} in ${client.cacheHit.seconds.toFixed(1)} s)`);
+  console.log(
+    `client ${client.coldConcurrent.calls} concurrent resolve() of one cold domain: ${client.coldConcurrent.dnsQueries} DNS queries, ` +
+      `${client.coldConcurrent.hubRequests} hub requests (one resolve asks ${client.coldConcurrent.oneSet.dnsQueries} + ` +
+      `${client.coldConcurrent.oneSet.hubRequests}), ${client.coldConcurrent.resolved} resolved in ${client.coldConcurrent.milliseconds.toFixed(0)} ms\n`,
+  );
+
+  printTable([
+    ['target', 'want', 'got', ''],
+    ...results.targets.map((target) => [target.name, target.want, target.got, target.met === undefined ? '(smoke)' : target.met ? 'PASS' : 'MISS']),
+  ]);
+}
+
+export function writeResults(path: string, results: BenchResults): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nresults written to ${path}`);
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const [index, row] of rows.entries()) {
+    console.log(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+    if (index === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The benchmark's peers: `peer<N>.bench.example`, N = 1…count, inserted with one `generate_series` statement
+ * (not through the API) as valid-looking confirmed rows sharing one real RSA-2048 key.
+ */
+import { parsePublicKey } from '../src/protocol/public-key.js';
+import type { TestDatabase } from '../test/support/database.js';
+import { generateTestKeyPair } from '../test/support/keys.js';
+
+/** `.example` has no public suffix: the bench hub runs with REQUIRE_PUBLIC_SUFFIX=false. */
+export const BENCH_ZONE = 'bench.example';
+export const peerDomain = (n: number) => `peer${n}.${BENCH_ZONE}`;
+/** Never seeded: the 404 scenario asks for it. */
+export const UNKNOWN_DOMAIN = `unknown.${BENCH_ZONE}`;
+
+export interface BenchKey {
+  /** Canonical SPKI PEM, as the hub stores it. */
+  pem: string;
+  fingerprint: string;
+}
+
+export function benchKey(): BenchKey {
+  const { pem, fingerprint } = parsePublicKey(generateTestKeyPair({ type: 'rsa', bits: 2048 }).publicPem);
+  return { pem, fingerprint };
+}
+
+/** Inserts peers first…last (inclusive) and refreshes the planner's statistics; returns the seconds it took. */
+export async function seedPeers(db: TestDatabase, key: BenchKey, first: number, last: number): Promise<number> {
+  const started = performance.now();
+  await db.query(
+    `INSERT INTO peers (domain, url, public_key, fingerprint, contact, confirmed_at)
+     SELECT 'peer' || n || '.${BENCH_ZONE}',
+            'https://peer' || n || '.${BENCH_ZONE}',
+            $1, $2,
+            'webmaster@peer' || n || '.${BENCH_ZONE}',
+            now() - (n % 10000) * interval '1 minute'
+       FROM generate_series($3::int, $4::int) AS n`,
+    [key.pem, key.fingerprint, first, last],
+  );
+  await db.query('ANALYZE peers');
+  return (performance.now() - started) / 1000;
+}
