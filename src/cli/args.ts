@@ -28,6 +28,14 @@ export const NETWORK_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
+/** What the commands that look a domain up (resolve, check) take on top of the network options. */
+export const LOOKUP_OPTIONS = {
+  ...NETWORK_OPTIONS,
+  json: { type: 'boolean' },
+  'hub-jwks': { type: 'string' },
+  'min-rsa-bits': { type: 'string' },
+} as const satisfies Options;
+
 type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
 
 /** node:util parseArgs, strict, with its errors turned into UsageError (one clear line). */

@@ -29,6 +29,11 @@ async function main(argv: string[], io: Io = processIo): Promise<number> {
     io.err(USAGE);
     return EXIT.usageOrNetwork;
   }
+  // --help anywhere after the command shows its help, whatever else is on the line.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.help);
+    return EXIT.ok;
+  }
   return command.run(rest, io);
 }
 

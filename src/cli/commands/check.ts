@@ -1,15 +1,12 @@
 import { checkDns, checkHub, type DnsCheckReport, type HubCheck, proofKeys } from '../../client/index.js';
-import { EXIT, intOption, NETWORK_OPTIONS, parse, timeoutOption } from '../args.js';
+import { EXIT, intOption, LOOKUP_OPTIONS, parse, timeoutOption } from '../args.js';
 import type { Command, Io } from '../command.js';
 import { hubJwksOption, readTextFile } from '../files.js';
 import { reportFailure } from '../failure.js';
 
 const OPTIONS = {
-  ...NETWORK_OPTIONS,
-  json: { type: 'boolean' },
+  ...LOOKUP_OPTIONS,
   'public-key-file': { type: 'string' },
-  'hub-jwks': { type: 'string' },
-  'min-rsa-bits': { type: 'string' },
 } as const;
 
 export const checkCommand: Command = {
@@ -41,10 +38,6 @@ Example:
   async run(argv, io) {
     try {
       const { values, positionals } = parse(argv, OPTIONS, 1);
-      if (values.help) {
-        io.out(this.help);
-        return EXIT.ok;
-      }
       const timeoutMs = timeoutOption(values.timeout);
       const publicKey = values['public-key-file'] === undefined ? undefined : readTextFile(values['public-key-file'], 'public key file');
       const dns = await checkDns(positionals[0]!, {

@@ -54,10 +54,6 @@ Example:
   async run(argv, io) {
     try {
       const { values } = parse(argv, OPTIONS, 0);
-      if (values.help) {
-        io.out(this.help);
-        return EXIT.ok;
-      }
       const type = values.type ?? 'rsa';
       if (type !== 'rsa' && type !== 'ec') throw new UsageError('--type must be rsa or ec');
       if (type === 'ec' && values.bits !== undefined) throw new UsageError('--bits applies to RSA keys only');

@@ -41,10 +41,6 @@ Example:
   async run(argv, io) {
     try {
       const { values } = parse(argv, OPTIONS, 0);
-      if (values.help) {
-        io.out(this.help);
-        return EXIT.ok;
-      }
       for (const required of ['hub', 'domain', 'url', 'public-key-file'] as const) {
         if (values[required] === undefined) throw new UsageError(`--${required} is required`);
       }

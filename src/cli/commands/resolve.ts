@@ -1,16 +1,11 @@
 import { FederationResolver } from '../../client/index.js';
 import { describePublicKey, formatFingerprint, parsePublicKey } from '../../protocol/index.js';
-import { EXIT, intOption, NETWORK_OPTIONS, parse, timeoutOption } from '../args.js';
+import { EXIT, intOption, LOOKUP_OPTIONS, parse, timeoutOption } from '../args.js';
 import type { Command } from '../command.js';
 import { hubJwksOption } from '../files.js';
 import { reportFailure } from '../failure.js';
 
-const OPTIONS = {
-  ...NETWORK_OPTIONS,
-  json: { type: 'boolean' },
-  'hub-jwks': { type: 'string' },
-  'min-rsa-bits': { type: 'string' },
-} as const;
+const OPTIONS = LOOKUP_OPTIONS;
 
 export const resolveCommand: Command = {
   name: 'resolve',
@@ -37,10 +32,6 @@ Example:
   async run(argv, io) {
     try {
       const { values, positionals } = parse(argv, OPTIONS, 1);
-      if (values.help) {
-        io.out(this.help);
-        return EXIT.ok;
-      }
       const resolver = new FederationResolver({
         dnsServers: values.dns,
         hubUrl: values.hub,
