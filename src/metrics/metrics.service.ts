@@ -67,6 +67,22 @@ export class MetricsService {
 
   constructor(dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
+    // Registered (so collected) before the outbox gauge: a scrape reads the pool before its own outbox query
+    // queues for a connection, which would otherwise always show as one waiting client.
+    const pool = () => (dataSource.driver as unknown as { master?: PgPool }).master;
+    new Gauge({
+      name: 'hub_db_pool_connections',
+      help: 'Primary database pool connections by state (total, idle, waiting clients)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const current = pool();
+        if (!current) return;
+        this.set({ state: 'total' }, current.totalCount);
+        this.set({ state: 'idle' }, current.idleCount);
+        this.set({ state: 'waiting' }, current.waitingCount);
+      },
+    });
     new Gauge({
       name: 'hub_outbox_messages',
       help: 'Emails in the outbox by status (queued = not yet delivered)',
@@ -80,20 +96,6 @@ export class MetricsService {
         } catch {
           // Database away: the gauge is simply absent from this scrape; /readyz says why.
         }
-      },
-    });
-    const pool = () => (dataSource.driver as unknown as { master?: PgPool }).master;
-    new Gauge({
-      name: 'hub_db_pool_connections',
-      help: 'Primary database pool connections by state (total, idle, waiting clients)',
-      labelNames: ['state'] as const,
-      registers: [this.registry],
-      collect() {
-        const current = pool();
-        if (!current) return;
-        this.set({ state: 'total' }, current.totalCount);
-        this.set({ state: 'idle' }, current.idleCount);
-        this.set({ state: 'waiting' }, current.waitingCount);
       },
     });
   }
