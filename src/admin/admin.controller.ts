@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiError } from '../common/api-docs.js';
 import { RegistrationService } from '../peers/registration.service.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { ListPeersQuery, RevokeDto } from './admin.dto.js';
@@ -7,6 +8,8 @@ import { AdminService } from './admin.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth('admin')
+@ApiError(401, 'No or wrong bearer token', 'authorization: a valid admin bearer token is required')
+@ApiError(404, 'Admin API off (ADMIN_TOKEN unset), or no such peer or email', 'domain: other.example.com is unknown to this hub')
 @Controller('api/v1/admin')
 @UseGuards(AdminTokenGuard)
 export class AdminController {
@@ -16,6 +19,7 @@ export class AdminController {
   ) {}
 
   @Get('peers')
+  @ApiError(400, 'A query parameter breaks a rule', 'per_page: must be at most 500')
   list(@Query() query: ListPeersQuery) {
     return this.admin.listPeers(query.page, query.per_page, query.domain);
   }

@@ -1,3 +1,5 @@
+import { applyDecorators, Header, HttpCode } from '@nestjs/common';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
@@ -39,4 +41,25 @@ export function securityHeaders(): RequestHandler {
     response.set(API_SECURITY_HEADERS);
     next();
   };
+}
+
+/**
+ * CORS preflight answer (204) of the read-only endpoints open to every origin (lookups, JWKS), for an `@Options()`
+ * route. A browser asks first when a lookup carries a header that is not CORS-safelisted (If-None-Match,
+ * X-Request-Id). Only GET and HEAD are offered: registrations, removals, confirmations and the admin API carry no
+ * CORS header at all, so another origin's page cannot read their answers.
+ */
+export const READ_ONLY_CORS_PREFLIGHT: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD',
+  'Access-Control-Allow-Headers': 'If-None-Match, X-Request-Id',
+  'Access-Control-Max-Age': '86400',
+};
+
+export function ReadOnlyCorsPreflight() {
+  return applyDecorators(
+    HttpCode(204),
+    ...Object.entries(READ_ONLY_CORS_PREFLIGHT).map(([name, value]) => Header(name, value)),
+    ApiExcludeEndpoint(),
+  );
 }

@@ -6,6 +6,7 @@ import {
   Get,
   HttpCode,
   NotFoundException,
+  Options,
   Param,
   Post,
   Query,
@@ -17,6 +18,7 @@ import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiQuery, ApiTags } from
 import type { Request, Response } from 'express';
 import { ApiError, PEER_ANSWER_SCHEMA } from '../common/api-docs.js';
 import { JsonBodyGuard } from '../common/json-body.guard.js';
+import { ReadOnlyCorsPreflight } from '../common/security-headers.js';
 import { RegistrationRateLimitGuard } from '../rate-limit/rate-limits.js';
 import { LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFoundBody } from './lookup.service.js';
 import { RegistrationDto } from './registration.dto.js';
@@ -78,6 +80,15 @@ export class PeersController {
   async get(@Param('domain') domain: string, @Req() request: Request, @Res() response: Response) {
     await this.respond(this.registrations.domain(domain), request, response);
   }
+
+  /** CORS preflight of the lookups (open to every origin, GET only); `:domain` also covers DELETE, which is not offered. */
+  @Options()
+  @ReadOnlyCorsPreflight()
+  preflight(): void {}
+
+  @Options(':domain')
+  @ReadOnlyCorsPreflight()
+  preflightByPath(): void {}
 
   @Delete(':domain')
   @HttpCode(202)
