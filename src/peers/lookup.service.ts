@@ -12,8 +12,7 @@ import { Peer } from './peer.entity.js';
 
 /** A lookup answer ready to send: the serialized body, its ETag and how long it may be cached. */
 export interface LookupAnswer {
-  body: string;
-  /** `body` as sent, encoded once. */
+  /** The JSON body as sent, encoded once; kept only as bytes (outside the JS heap) to keep cached answers small. */
   bytes: Buffer;
   etag: string;
   maxAgeSeconds: number;
@@ -116,12 +115,11 @@ export class LookupService implements OnModuleInit {
     };
     const { proof, expiresAt } = await this.signing.sign(subject, now);
     const response: LookupResponse = { peer: { ...subject, proof } };
-    const body = JSON.stringify(response);
+    const bytes = Buffer.from(JSON.stringify(response));
     const lifetimeMs = expiresAt.getTime() - now.getTime();
     return {
-      body,
-      bytes: Buffer.from(body),
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      bytes,
+      etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
       // Never let a client keep an answer past the point where its proof would be stale.
       maxAgeSeconds: Math.max(0, Math.min(this.config.lookupCacheSeconds, Math.floor(lifetimeMs / 2000))),
       refreshAt: now.getTime() + lifetimeMs / 2,

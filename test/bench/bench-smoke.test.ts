@@ -40,7 +40,7 @@ test('npm run bench -- --smoke runs every scenario and writes the table and resu
       [1_000, 20_000],
     );
     for (const size of results.sizes) {
-      for (const [name, figures] of Object.entries({ hot: size.hot, unknown: size.unknown, cold: size.cold })) {
+      for (const [name, figures] of Object.entries({ hot: size.hot, unknown: size.unknown, cold: size.cold, random: size.random })) {
         assert.ok(figures.requests > 0, `${name} lookup at ${size.peers} peers sent requests`);
         assert.equal(figures.unexpected + figures.errors, 0, `${name} lookup at ${size.peers} peers: ${JSON.stringify(figures.statusCodes)}`);
       }
