@@ -12,7 +12,7 @@ import { createLookupFastPath } from './peers/lookup-fast-path.js';
 import { LookupService } from './peers/lookup.service.js';
 import { IpRateLimits } from './rate-limit/rate-limits.js';
 import { AppModule } from './app.module.js';
-import { HttpErrorFilter } from './common/http-error.filter.js';
+import { answerUnparsableRequests, HttpErrorFilter } from './common/http-error.filter.js';
 import { setupOpenApi } from './common/openapi.js';
 import { securityHeaders } from './common/security-headers.js';
 import { createValidationPipe } from './common/validation.js';
@@ -107,6 +107,7 @@ export async function createHubApp(config: HubConfig): Promise<NestExpressApplic
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app, config.publicUrl);
   installLookupFastPath(app, logger);
+  answerUnparsableRequests(app.getHttpServer() as Server);
   return app;
 }
 

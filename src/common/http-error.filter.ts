@@ -1,3 +1,6 @@
+import { maxHeaderSize, type Server, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -110,4 +113,32 @@ function titleCase(constant: string): string {
     .split('_')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join(' ');
+}
+
+/**
+ * Requests that Node's HTTP parser refuses before any route sees them (request line and headers over the header
+ * size limit, e.g. an over-long /confirm token; malformed HTTP) get the same JSON format instead of Node's
+ * bodiless 431/400. Written straight to the socket, as Node does, then the connection is closed.
+ */
+export function answerUnparsableRequests(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, duplex: Duplex) => {
+    const socket = duplex as Socket;
+    if (error.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const message =
+      status === 431
+        ? `headers: the request line and headers must not exceed ${maxHeaderSize} bytes`
+        : status === 408
+          ? 'request: not received in time'
+          : 'request: not valid HTTP';
+    const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message } satisfies ErrorBody);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    socket.destroy();
+  });
 }
