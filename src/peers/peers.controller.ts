@@ -65,6 +65,7 @@ export class PeersController {
   @ApiError(400, 'search missing or not a domain name', 'search: is required (GET /api/v1/peers?search=<domain>)')
   @ApiError(404, 'Not registered or not confirmed', 'domain: other.example.com is not registered with this hub (or not confirmed yet)')
   async search(@Query() query: Record<string, unknown>, @Req() request: Request, @Res() response: Response) {
+    allowAnyOrigin(response); // before validation: a browser must be able to read a 400 too
     const unknown = Object.keys(query).filter((key) => key !== 'search');
     if (unknown.length > 0) throw new BadRequestException(`${unknown[0]}: unknown query parameter (only "search" is accepted)`);
     if (query.search === undefined) {
@@ -78,6 +79,7 @@ export class PeersController {
   @ApiOkResponse({ description: 'The confirmed peer, with a signed proof', schema: PEER_ANSWER_SCHEMA })
   @ApiError(404, 'Not registered or not confirmed', 'domain: other.example.com is not registered with this hub (or not confirmed yet)')
   async get(@Param('domain') domain: string, @Req() request: Request, @Res() response: Response) {
+    allowAnyOrigin(response);
     await this.respond(this.registrations.domain(domain), request, response);
   }
 
@@ -101,7 +103,6 @@ export class PeersController {
   }
 
   private async respond(domain: string, request: Request, response: Response): Promise<void> {
-    response.set('Access-Control-Allow-Origin', '*');
     const answer = await this.lookups.find(domain);
     if (!answer) {
       response.set('Cache-Control', `public, max-age=${NOT_FOUND_MAX_AGE_SECONDS}`);
@@ -114,4 +115,9 @@ export class PeersController {
     }
     response.status(200).type('application/json').send(answer.bytes);
   }
+}
+
+/** Lookups are public data: any web page may read them, errors included. */
+function allowAnyOrigin(response: Response): void {
+  response.set('Access-Control-Allow-Origin', '*');
 }

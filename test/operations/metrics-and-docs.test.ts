@@ -354,10 +354,12 @@ describe('OpenAPI document, security headers, CORS and body limit', () => {
       'lookup 200 (fast path)': await request(hub.url).get('/api/v1/peers/cors.example.com').set('Origin', origin),
       'search 200': await request(hub.url).get('/api/v1/peers?search=cors.example.com').set('Origin', origin),
       'lookup 404': await request(hub.url).get('/api/v1/peers/unknown.cors.example.com').set('Origin', origin),
+      'lookup 400': await request(hub.url).get('/api/v1/peers?search=not_a_domain!').set('Origin', origin),
       jwks: await request(hub.url).get('/.well-known/jwks.json').set('Origin', origin),
     };
     assert.equal(open['lookup 200 (full path)'].status, 200);
     assert.equal(open['lookup 404'].status, 404);
+    assert.equal(open['lookup 400'].status, 400);
     for (const [what, answer] of Object.entries(open)) assert.equal(answer.headers['access-control-allow-origin'], '*', what);
 
     for (const path of ['/api/v1/peers?search=cors.example.com', '/api/v1/peers/cors.example.com', '/.well-known/jwks.json']) {
