@@ -100,7 +100,7 @@ async function measureSize(hubs: Hubs, load: Load, config: BenchConfig, key: Ben
   log(`${peers} peers: random-peer lookup (cache on: fills it, for the memory figure)`);
   const random = await coldLookup(hubs.cached.url, load, peers);
   log(`${peers} peers: registration, then every email`);
-  const registered = await registration(hubs.cached.url, { ...load, seconds: config.registrationSeconds }, key, mail, `s${peers}`);
+  const registered = await registration(hubs.cached.url, { ...load, seconds: config.registrationSeconds, warmupSeconds: config.registrationWarmupSeconds }, key, mail, `s${peers}`);
   return { peers, seedSeconds, hot, unknown, cold, random, registration: registered };
 }
 

@@ -126,7 +126,7 @@ export class Environment {
 
   @Transform(toNumber) @IntegerBetween(10, 60000) OUTBOX_POLL_MS = 1000;
   @Transform(toNumber) @IntegerBetween(1, 50) OUTBOX_MAX_ATTEMPTS = 8;
-  @Transform(toNumber) @IntegerBetween(1, 32) OUTBOX_CONCURRENCY = 4;
+  @Transform(toNumber) @IntegerBetween(1, 32) OUTBOX_CONCURRENCY = 8;
   @Transform(toNumber) @IntegerBetween(1, 3600) OUTBOX_RETRY_BASE_SECONDS = 15;
   @Transform(toNumber) @IntegerBetween(1, 86400) OUTBOX_RETRY_MAX_SECONDS = 3600;
   @Transform(toNumber) @IntegerBetween(1, 3650) RETENTION_DAYS = 30;

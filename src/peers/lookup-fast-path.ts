@@ -76,31 +76,42 @@ function parseLookup(url: string): { domain: string; route: string } | undefined
   return CANONICAL.test(raw) ? { domain: raw, route } : undefined;
 }
 
+// Headers as flat [name, value, …] lists, built once: what every answer of a kind shares, and per cached answer the
+// rest (writeHead takes such a list as it is, without walking an object per request).
+const SHARED_HEAD = [...Object.entries(API_SECURITY_HEADERS).flat(), 'Access-Control-Allow-Origin', '*'];
+const NOT_FOUND_HEAD = [
+  ...SHARED_HEAD,
+  'Cache-Control',
+  `public, max-age=${NOT_FOUND_MAX_AGE_SECONDS}`,
+  'Content-Type',
+  'application/json; charset=utf-8',
+];
+const heads = new WeakMap<LookupAnswer, { ok: string[]; notModified: string[] }>();
+
+function headsOf(answer: LookupAnswer): { ok: string[]; notModified: string[] } {
+  let head = heads.get(answer);
+  if (!head) {
+    const notModified = [...SHARED_HEAD, 'ETag', answer.etag, 'Cache-Control', `public, max-age=${answer.maxAgeSeconds}`];
+    const ok = [...notModified, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(answer.bytes.length)];
+    heads.set(answer, (head = { ok, notModified }));
+  }
+  return head;
+}
+
 function send(answer: LookupAnswer, request: IncomingMessage, response: ServerResponse): number {
-  const headers = {
-    ...API_SECURITY_HEADERS,
-    'Access-Control-Allow-Origin': '*',
-    ETag: answer.etag,
-    'Cache-Control': `public, max-age=${answer.maxAgeSeconds}`,
-  };
+  const head = headsOf(answer);
   if (request.headers['if-none-match'] === answer.etag) {
-    response.writeHead(304, headers).end();
+    response.writeHead(304, head.notModified).end();
     return 304;
   }
-  response.writeHead(200, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': answer.bytes.length });
+  response.writeHead(200, head.ok);
   response.end(answer.bytes);
   return 200;
 }
 
 function sendNotFound(domain: string, response: ServerResponse): number {
   const body = Buffer.from(JSON.stringify(notFoundBody(domain)));
-  response.writeHead(404, {
-    ...API_SECURITY_HEADERS,
-    'Access-Control-Allow-Origin': '*',
-    'Cache-Control': `public, max-age=${NOT_FOUND_MAX_AGE_SECONDS}`,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': body.length,
-  });
+  response.writeHead(404, [...NOT_FOUND_HEAD, 'Content-Length', String(body.length)]);
   response.end(body);
   return 404;
 }

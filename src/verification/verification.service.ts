@@ -45,14 +45,15 @@ export class VerificationService {
       if (peer && !peer.revokedAt && peer.url === input.url && peer.fingerprint === input.key.fingerprint) {
         return { status: 'confirmed' as const, peer };
       }
-      const live = await this.livePending(manager, input.domain);
+      const pending = await manager.findOneBy(VerificationRequest, { domain: input.domain, status: 'pending' });
+      const live = pending && pending.expiresAt.getTime() > Date.now() ? pending : null;
       if (live && live.action === 'register' && live.url === input.url && live.fingerprint === input.key.fingerprint &&
           live.contact === input.contact && this.withinCooldown(live)) {
         // An identical request whose email just went out: answer it again rather than mail twice.
         return { status: 'pending' as const, request: live, emailQueued: false };
       }
       await assertEmailAllowed(manager, this.config, input.domain);
-      const request = await this.createRequest(manager, {
+      const request = await this.createRequest(manager, pending, {
         action: 'register',
         domain: input.domain,
         url: input.url,
@@ -76,36 +77,32 @@ export class VerificationService {
       const peer = await manager.findOneBy(Peer, { domain });
       if (!peer || peer.revokedAt) throw new NotFoundException(`domain: ${domain} is not registered with this hub`);
       await assertEmailAllowed(manager, this.config, domain);
-      return this.createRequest(manager, { action: 'remove', domain, contact: peer.contact, requesterIp });
+      const pending = await manager.findOneBy(VerificationRequest, { domain, status: 'pending' });
+      return this.createRequest(manager, pending, { action: 'remove', domain, contact: peer.contact, requesterIp });
     });
     this.afterCommit(request);
     return request;
   }
 
+  /** Writes a new request and its email; `pending` (the domain's pending request, read under the lock) is superseded. */
   private async createRequest(
     manager: EntityManager,
+    pending: VerificationRequest | null,
     fields: Pick<VerificationRequest, 'action' | 'domain' | 'contact' | 'requesterIp'> &
       Partial<Pick<VerificationRequest, 'url' | 'publicKey' | 'fingerprint'>>,
   ): Promise<VerificationRequest> {
-    const superseded = await manager
-      .createQueryBuilder()
-      .update(VerificationRequest)
-      .set({ status: 'superseded', completedAt: () => 'now()' })
-      .where('domain = :domain AND status = :pending', { domain: fields.domain, pending: 'pending' })
-      .returning('id')
-      .execute();
-    for (const { id } of superseded.raw as Array<{ id: string }>) await this.outbox.cancelForRequest(manager, id);
+    // At most one request per domain is pending (writers hold the domain's lock), so a new domain, the common
+    // case, has nothing to supersede and needs no UPDATE.
+    if (pending) {
+      await manager.update(VerificationRequest, { id: pending.id, status: 'pending' }, { status: 'superseded', completedAt: () => 'now()' });
+      await this.outbox.cancelForRequest(manager, pending.id);
+    }
 
     const expiresAt = new Date(Date.now() + this.config.tokenTtlHours * 3_600_000);
     const request = manager.create(VerificationRequest, { ...fields, status: 'pending', expiresAt });
     await manager.save(request);
     await this.outbox.enqueue(manager, { kind: CONFIRMATION_MAIL_KIND, requestId: request.id, recipient: request.contact });
     return request;
-  }
-
-  private async livePending(manager: EntityManager, domain: string): Promise<VerificationRequest | null> {
-    const request = await manager.findOneBy(VerificationRequest, { domain, status: 'pending' });
-    return request && request.expiresAt.getTime() > Date.now() ? request : null;
   }
 
   private withinCooldown(request: VerificationRequest): boolean {

@@ -55,6 +55,14 @@ describe('parsePublicKey accepts the forms servers publish', () => {
     assert.equal(parsed.curve, undefined);
   });
 
+  it('the canonical PEM is byte for byte what OpenSSL exports, for every key type and size', () => {
+    const keys = [rsa512, rsa1024, rsa2048, p256, p384, ed25519, generateTestKeyPair({ type: 'rsa', bits: 4096 })];
+    for (const key of keys) {
+      const openssl = createPublicKey(key.publicPem).export({ type: 'spki', format: 'pem' }).toString();
+      assert.equal(parsePublicKey(stripLineBreaks(key.publicPem), { minRsaBits: 512 }).pem, openssl);
+    }
+  });
+
   it("Rocket.Chat's stored form (line breaks stripped) gives back the canonical PEM", () => {
     const stripped = stripLineBreaks(rsa2048.publicPem);
     assert.ok(!stripped.includes('\n'));
