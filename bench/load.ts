@@ -72,3 +72,25 @@ function cannon(options: LoadOptions): Promise<autocannon.Result> {
     }),
   );
 }
+
+/** Several runs of one scenario as one: rates from the summed requests and seconds, the median p50, the worst p99. */
+export function combineLoads(runs: LoadFigures[]): LoadFigures {
+  const sum = (pick: (figures: LoadFigures) => number) => runs.reduce((total, figures) => total + pick(figures), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const figures of runs) {
+    for (const [code, count] of Object.entries(figures.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  }
+  const p50s = runs.map((figures) => figures.p50).sort((a, b) => a - b);
+  return {
+    requestsPerSecond: sum((figures) => figures.requests) / sum((figures) => figures.seconds),
+    p50: p50s[Math.floor(p50s.length / 2)]!,
+    p99: Math.max(...runs.map((figures) => figures.p99)),
+    requests: sum((figures) => figures.requests),
+    errors: sum((figures) => figures.errors),
+    timeouts: sum((figures) => figures.timeouts),
+    non2xx: sum((figures) => figures.non2xx),
+    unexpected: sum((figures) => figures.unexpected),
+    statusCodes,
+    seconds: sum((figures) => figures.seconds),
+  };
+}

@@ -13,7 +13,7 @@ import { recordAnswer, startBaselineServer } from './baseline-server.js';
 import { clientScenarios } from './client-scenarios.js';
 import { benchConfig, type BenchConfig } from './config.js';
 import { type BenchHub, processMemory, startBenchHub } from './hub.js';
-import { runLoad, type LoadFigures } from './load.js';
+import { combineLoads, runLoad, type LoadFigures } from './load.js';
 import { startMailSink, type MailSink } from './mail-sink.js';
 import { postgresServer } from './postgres.js';
 import { type BenchResults, judge, printReport, type SizeFigures, writeResults } from './report.js';
@@ -88,37 +88,53 @@ async function main(): Promise<number> {
 }
 
 /** The bare node:http server answering the recorded bytes of a hot lookup, under the same load. */
-async function measureBaseline(hubUrl: string, load: Load): Promise<LoadFigures> {
+/** The bare node:http server answering the recorded bytes of a hot lookup. */
+async function startBaseline(hubUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
   const path = lookupPath(peerDomain(1));
   const answer = await recordAnswer(hubUrl + path);
   if (answer.status !== 200) throw new Error(`the hub answered ${answer.status} to ${path}: ${answer.body}`);
   log(`baseline: node:http answering the same ${Buffer.byteLength(answer.body)}-byte body and ${answer.headers.length / 2} headers`);
   const server = await startBaselineServer(answer);
-  try {
-    return await runLoad({ ...load, url: server.url + path, expectStatus: 200 });
-  } finally {
-    await server.stop();
-  }
+  return { url: server.url + path, stop: () => server.stop() };
 }
 
 /**
- * One database size: the baseline first (right before the hub's lookups, so that both see the machine in the same
- * state: on a shared 2-core VM the bare server's figure drifts by ±15% over minutes), then the hub's scenarios.
+ * One database size. The baseline and the two lookups judged against it (hot, 404) run in alternating rounds
+ * (baseline, hot, 404, baseline, …) and are summed per scenario: on a shared 2-core VM a server's rate drifts by
+ * ±15% over a minute, and interleaving puts the baseline and the hub in the same moments.
  */
 async function measureSize(hubs: Hubs, load: Load, config: BenchConfig, key: BenchKey, mail: MailSink, peers: number, seedSeconds: number): Promise<SizeFigures> {
-  log(`${peers} peers: baseline`);
-  const baseline = await measureBaseline(hubs.cached.url, load);
-  log(`${peers} peers: hot lookup`);
-  const hot = await hotLookup(hubs.cached.url, load);
-  log(`${peers} peers: unknown-domain lookup`);
-  const unknown = await unknownLookup(hubs.cached.url, load);
+  const baselineServer = await startBaseline(hubs.cached.url);
+  const rounds: { baseline: LoadFigures; hot: LoadFigures; unknown: LoadFigures }[] = [];
+  try {
+    for (let round = 0; round < config.pairedRounds; round++) {
+      log(`${peers} peers: baseline, hot lookup, unknown-domain lookup (round ${round + 1} of ${config.pairedRounds})`);
+      const slice: Load = { ...load, seconds: load.seconds / config.pairedRounds, warmupSeconds: round === 0 ? load.warmupSeconds : 0 };
+      rounds.push({
+        baseline: await runLoad({ ...slice, url: baselineServer.url, expectStatus: 200 }),
+        hot: await hotLookup(hubs.cached.url, slice),
+        unknown: await unknownLookup(hubs.cached.url, slice),
+      });
+    }
+  } finally {
+    await baselineServer.stop();
+  }
   log(`${peers} peers: cold lookup (cache off, random peer)`);
   const cold = await coldLookup(hubs.uncached.url, load, peers);
   log(`${peers} peers: random-peer lookup (cache on: fills it, for the memory figure)`);
   const random = await coldLookup(hubs.cached.url, load, peers);
   log(`${peers} peers: registration, then every email`);
   const registered = await registration(hubs.cached.url, { ...load, seconds: config.registrationSeconds, warmupSeconds: config.registrationWarmupSeconds }, key, mail, `s${peers}`);
-  return { peers, seedSeconds, baseline, hot, unknown, cold, random, registration: registered };
+  return {
+    peers,
+    seedSeconds,
+    baseline: combineLoads(rounds.map((round) => round.baseline)),
+    hot: combineLoads(rounds.map((round) => round.hot)),
+    unknown: combineLoads(rounds.map((round) => round.unknown)),
+    cold,
+    random,
+    registration: registered,
+  };
 }
 
 function machine(postgresVersion: string): BenchResults['machine'] {

@@ -9,7 +9,9 @@ import type { Request } from 'express';
 export class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const contentType = context.switchToHttp().getRequest<Request>().headers['content-type'];
-    if (!contentType || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+    // Exactly application/json (what Rocket.Chat sends, and the only type the body parser reads): a `+json` type
+    // would pass here unread and be told that every field is missing.
+    if (!contentType || !/^application\/json\s*(?:;|$)/i.test(contentType)) {
       throw new UnsupportedMediaTypeException('body: must be JSON (Content-Type: application/json)');
     }
     return true;

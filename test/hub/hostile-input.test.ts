@@ -455,7 +455,8 @@ describe('hostile input: every endpoint answers 4xx JSON, stores nothing and sen
     assertRefused(await api().post('/api/v1/peers').set('Content-Type', 'application/json; charset=latin1').send(body), /^body: must be UTF-8/, 415);
     assertRefused(await api().post('/api/v1/peers').set('Content-Type', 'application/json').set('Content-Encoding', 'compress').send(body), /^body: /, 415);
     assertRefused(await api().post('/api/v1/peers').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(body), /./, 400);
-    assertRefused(await api().post('/api/v1/peers').set('Content-Type', 'application/merge-patch+json').send(body), /./);
+    assertRefused(await api().post('/api/v1/peers').set('Content-Type', 'application/merge-patch+json').send(body), /^body: must be JSON/, 415);
+    assertRefused(await api().post('/api/v1/peers').set('Content-Type', 'application/vnd.api+json').send(body), /^body: must be JSON/, 415);
     // No Content-Type at all (supertest always sets one for a body, fetch does not for bytes).
     sent++;
     const bare = await fetch(`${hub.url}/api/v1/peers`, { method: 'POST', body: new TextEncoder().encode(body) });
