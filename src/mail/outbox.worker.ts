@@ -109,31 +109,40 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
    */
   private async deliverOne(): Promise<boolean> {
     const claim = await this.dataSource.transaction(async (manager) => {
-      const [due] = (await manager.query(
-        `SELECT id FROM mail_outbox
-          WHERE status = 'queued' AND next_attempt_at <= now()
-          ORDER BY next_attempt_at, id
-          LIMIT 1
-          FOR UPDATE SKIP LOCKED`,
-      )) as Array<{ id: string }>;
-      if (!due) return undefined;
-      const message = await manager.findOneByOrFail(OutboxMessage, { id: due.id });
+      // Claim and lease in one statement: the next attempt moves a lease into the future and counts the attempt.
+      const [claimed] = (await manager.query(
+        `WITH claimed AS (
+           UPDATE mail_outbox
+              SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $1)
+            WHERE id = (SELECT id FROM mail_outbox
+                         WHERE status = 'queued' AND next_attempt_at <= now()
+                         ORDER BY next_attempt_at, id
+                         LIMIT 1
+                         FOR UPDATE SKIP LOCKED)
+           RETURNING id, request_id, kind, recipient, attempts
+         )
+         SELECT * FROM claimed`,
+        [SEND_LEASE_SECONDS],
+      )) as Array<{ id: string; request_id: string | null; kind: string; recipient: string; attempts: number }>;
+      if (!claimed) return undefined;
+      const message = Object.assign(new OutboxMessage(), {
+        id: String(claimed.id),
+        requestId: claimed.request_id,
+        kind: claimed.kind,
+        recipient: claimed.recipient,
+        attempts: claimed.attempts,
+        status: 'queued' as const,
+      });
       const mail = await this.composer.compose(message, manager);
       if (!mail) {
-        await manager.update(OutboxMessage, { id: message.id }, { status: 'cancelled' });
-        return { message, mail };
+        // Not an attempt: nothing was sent.
+        await manager.query(`UPDATE mail_outbox SET status = 'cancelled', attempts = attempts - 1 WHERE id = $1`, [message.id]);
       }
-      await manager
-        .createQueryBuilder()
-        .update(OutboxMessage)
-        .set({ attempts: () => 'attempts + 1', nextAttemptAt: () => `now() + interval '${SEND_LEASE_SECONDS} seconds'` })
-        .where('id = :id', { id: message.id })
-        .execute();
       return { message, mail };
     });
     if (!claim) return false;
     const { message, mail } = claim;
-    const attempt = message.attempts + 1;
+    const attempt = message.attempts;
     const log = { outboxId: message.id, kind: message.kind, domain: message.recipient.split('@')[1], attempt };
     if (!mail) {
       this.metrics.mailAttempts.inc({ result: 'cancelled' });
@@ -146,10 +155,14 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       await this.recordFailure(message, attempt, describeSendError(error), log);
       return true;
     }
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(OutboxMessage, { id: message.id }, { status: 'sent', sentAt: new Date(), lastError: null });
-      await manager.insert(MailAttempt, { outboxId: message.id, ok: true, error: null });
-    });
+    // One statement (atomic without a transaction): the message is sent, and the attempt is recorded.
+    await this.dataSource.query(
+      `WITH sent AS (
+         UPDATE mail_outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1 RETURNING id
+       )
+       INSERT INTO mail_attempts (outbox_id, ok, error) SELECT id, true, NULL FROM sent`,
+      [message.id],
+    );
     this.metrics.mailAttempts.inc({ result: 'sent' });
     this.logger.log({ event: 'email_sent', transport: this.transport.kind, ...log }, 'email sent');
     return true;
