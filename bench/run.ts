@@ -99,28 +99,27 @@ async function startBaseline(hubUrl: string): Promise<{ url: string; stop(): Pro
 }
 
 /**
- * One database size. The baseline and the two lookups judged against it (hot, 404) run in alternating rounds
- * (baseline, hot, 404, baseline, …) and are summed per scenario: on a shared 2-core VM a server's rate drifts by
+ * One database size. The baseline and the lookups judged against it (hot, 404, cold) run in alternating rounds
+ * (baseline, hot, 404, cold, baseline, …) and are summed per scenario: on a shared 2-core VM a server's rate drifts by
  * ±15% over a minute, and interleaving puts the baseline and the hub in the same moments.
  */
 async function measureSize(hubs: Hubs, load: Load, config: BenchConfig, key: BenchKey, mail: MailSink, peers: number, seedSeconds: number): Promise<SizeFigures> {
   const baselineServer = await startBaseline(hubs.cached.url);
-  const rounds: { baseline: LoadFigures; hot: LoadFigures; unknown: LoadFigures }[] = [];
+  const rounds: { baseline: LoadFigures; hot: LoadFigures; unknown: LoadFigures; cold: LoadFigures }[] = [];
   try {
     for (let round = 0; round < config.pairedRounds; round++) {
-      log(`${peers} peers: baseline, hot lookup, unknown-domain lookup (round ${round + 1} of ${config.pairedRounds})`);
+      log(`${peers} peers: baseline, hot, unknown-domain and cold lookups (round ${round + 1} of ${config.pairedRounds})`);
       const slice: Load = { ...load, seconds: load.seconds / config.pairedRounds, warmupSeconds: round === 0 ? load.warmupSeconds : 0 };
       rounds.push({
         baseline: await runLoad({ ...slice, url: baselineServer.url, expectStatus: 200 }),
         hot: await hotLookup(hubs.cached.url, slice),
         unknown: await unknownLookup(hubs.cached.url, slice),
+        cold: await coldLookup(hubs.uncached.url, slice, peers),
       });
     }
   } finally {
     await baselineServer.stop();
   }
-  log(`${peers} peers: cold lookup (cache off, random peer)`);
-  const cold = await coldLookup(hubs.uncached.url, load, peers);
   log(`${peers} peers: random-peer lookup (cache on: fills it, for the memory figure)`);
   const random = await coldLookup(hubs.cached.url, load, peers);
   log(`${peers} peers: registration, then every email`);
@@ -131,7 +130,7 @@ async function measureSize(hubs: Hubs, load: Load, config: BenchConfig, key: Ben
     baseline: combineLoads(rounds.map((round) => round.baseline)),
     hot: combineLoads(rounds.map((round) => round.hot)),
     unknown: combineLoads(rounds.map((round) => round.unknown)),
-    cold,
+    cold: combineLoads(rounds.map((round) => round.cold)),
     random,
     registration: registered,
   };
