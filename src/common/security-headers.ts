@@ -43,14 +43,17 @@ export function securityHeaders(): RequestHandler {
   };
 }
 
+/** CORS for public read-only data (lookups, JWKS): any web page may read it, errors included. */
+export const ANY_ORIGIN = ['Access-Control-Allow-Origin', '*'] as const;
+
 /**
  * CORS preflight answer (204) of the read-only endpoints open to every origin (lookups, JWKS), for an `@Options()`
  * route. A browser asks first when a lookup carries a header that is not CORS-safelisted (If-None-Match,
  * X-Request-Id). Only GET and HEAD are offered: registrations, removals, confirmations and the admin API carry no
  * CORS header at all, so another origin's page cannot read their answers.
  */
-export const READ_ONLY_CORS_PREFLIGHT: Readonly<Record<string, string>> = {
-  'Access-Control-Allow-Origin': '*',
+const READ_ONLY_CORS_PREFLIGHT: Readonly<Record<string, string>> = {
+  [ANY_ORIGIN[0]]: ANY_ORIGIN[1],
   'Access-Control-Allow-Methods': 'GET, HEAD',
   'Access-Control-Allow-Headers': 'If-None-Match, X-Request-Id',
   'Access-Control-Max-Age': '86400',

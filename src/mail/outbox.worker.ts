@@ -126,7 +126,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       )) as Array<{ id: string; request_id: string | null; kind: string; recipient: string; attempts: number }>;
       if (!claimed) return undefined;
       const message = Object.assign(new OutboxMessage(), {
-        id: String(claimed.id),
+        id: claimed.id,
         requestId: claimed.request_id,
         kind: claimed.kind,
         recipient: claimed.recipient,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { API_SECURITY_HEADERS } from '../common/security-headers.js';
+import { ANY_ORIGIN, API_SECURITY_HEADERS } from '../common/security-headers.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { IpRateLimits } from '../rate-limit/rate-limits.js';
 import { type LookupAnswer, type LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFoundBody } from './lookup.service.js';
@@ -78,21 +78,16 @@ function parseLookup(url: string): { domain: string; route: string } | undefined
 
 // Headers as flat [name, value, …] lists, built once: what every answer of a kind shares, and per cached answer the
 // rest (writeHead takes such a list as it is, without walking an object per request).
-const SHARED_HEAD = [...Object.entries(API_SECURITY_HEADERS).flat(), 'Access-Control-Allow-Origin', '*'];
-const NOT_FOUND_HEAD = [
-  ...SHARED_HEAD,
-  'Cache-Control',
-  `public, max-age=${NOT_FOUND_MAX_AGE_SECONDS}`,
-  'Content-Type',
-  'application/json; charset=utf-8',
-];
+const SHARED_HEAD = [...Object.entries(API_SECURITY_HEADERS).flat(), ...ANY_ORIGIN];
+const JSON_TYPE = ['Content-Type', 'application/json; charset=utf-8'];
+const NOT_FOUND_HEAD = [...SHARED_HEAD, 'Cache-Control', `public, max-age=${NOT_FOUND_MAX_AGE_SECONDS}`, ...JSON_TYPE];
 const heads = new WeakMap<LookupAnswer, { ok: string[]; notModified: string[] }>();
 
 function headsOf(answer: LookupAnswer): { ok: string[]; notModified: string[] } {
   let head = heads.get(answer);
   if (!head) {
     const notModified = [...SHARED_HEAD, 'ETag', answer.etag, 'Cache-Control', `public, max-age=${answer.maxAgeSeconds}`];
-    const ok = [...notModified, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(answer.bytes.length)];
+    const ok = [...notModified, ...JSON_TYPE, 'Content-Length', String(answer.bytes.length)];
     heads.set(answer, (head = { ok, notModified }));
   }
   return head;

@@ -18,7 +18,7 @@ import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiQuery, ApiTags } from
 import type { Request, Response } from 'express';
 import { ApiError, PEER_ANSWER_SCHEMA } from '../common/api-docs.js';
 import { JsonBodyGuard } from '../common/json-body.guard.js';
-import { ReadOnlyCorsPreflight } from '../common/security-headers.js';
+import { ANY_ORIGIN, ReadOnlyCorsPreflight } from '../common/security-headers.js';
 import { RegistrationRateLimitGuard } from '../rate-limit/rate-limits.js';
 import { LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFoundBody } from './lookup.service.js';
 import { RegistrationDto } from './registration.dto.js';
@@ -65,7 +65,7 @@ export class PeersController {
   @ApiError(400, 'search missing or not a domain name', 'search: is required (GET /api/v1/peers?search=<domain>)')
   @ApiError(404, 'Not registered or not confirmed', 'domain: other.example.com is not registered with this hub (or not confirmed yet)')
   async search(@Query() query: Record<string, unknown>, @Req() request: Request, @Res() response: Response) {
-    allowAnyOrigin(response); // before validation: a browser must be able to read a 400 too
+    response.set(...ANY_ORIGIN); // before validation: a browser must be able to read a 400 too
     const unknown = Object.keys(query).filter((key) => key !== 'search');
     if (unknown.length > 0) throw new BadRequestException(`${unknown[0]}: unknown query parameter (only "search" is accepted)`);
     if (query.search === undefined) {
@@ -79,7 +79,7 @@ export class PeersController {
   @ApiOkResponse({ description: 'The confirmed peer, with a signed proof', schema: PEER_ANSWER_SCHEMA })
   @ApiError(404, 'Not registered or not confirmed', 'domain: other.example.com is not registered with this hub (or not confirmed yet)')
   async get(@Param('domain') domain: string, @Req() request: Request, @Res() response: Response) {
-    allowAnyOrigin(response);
+    response.set(...ANY_ORIGIN);
     await this.respond(this.registrations.domain(domain), request, response);
   }
 
@@ -117,7 +117,3 @@ export class PeersController {
   }
 }
 
-/** Lookups are public data: any web page may read them, errors included. */
-function allowAnyOrigin(response: Response): void {
-  response.set('Access-Control-Allow-Origin', '*');
-}

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Options } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ReadOnlyCorsPreflight } from '../common/security-headers.js';
+import { ANY_ORIGIN, ReadOnlyCorsPreflight } from '../common/security-headers.js';
 import { SigningService } from './signing.service.js';
 
 @ApiTags('signing')
@@ -11,7 +11,7 @@ export class JwksController {
   /** The public keys that verify the `proof` of lookup answers. */
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=3600')
-  @Header('Access-Control-Allow-Origin', '*')
+  @Header(...ANY_ORIGIN)
   @ApiOperation({ summary: 'The hub\'s public signing key(s), which verify the `proof` of lookup answers' })
   @ApiOkResponse({
     description: 'A JSON Web Key Set (RFC 7517); CORS open',

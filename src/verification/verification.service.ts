@@ -45,7 +45,7 @@ export class VerificationService {
       if (peer && !peer.revokedAt && peer.url === input.url && peer.fingerprint === input.key.fingerprint) {
         return { status: 'confirmed' as const, peer };
       }
-      const pending = await manager.findOneBy(VerificationRequest, { domain: input.domain, status: 'pending' });
+      const pending = await pendingRequest(manager, input.domain);
       const live = pending && pending.expiresAt.getTime() > Date.now() ? pending : null;
       if (live && live.action === 'register' && live.url === input.url && live.fingerprint === input.key.fingerprint &&
           live.contact === input.contact && this.withinCooldown(live)) {
@@ -77,8 +77,7 @@ export class VerificationService {
       const peer = await manager.findOneBy(Peer, { domain });
       if (!peer || peer.revokedAt) throw new NotFoundException(`domain: ${domain} is not registered with this hub`);
       await assertEmailAllowed(manager, this.config, domain);
-      const pending = await manager.findOneBy(VerificationRequest, { domain, status: 'pending' });
-      return this.createRequest(manager, pending, { action: 'remove', domain, contact: peer.contact, requesterIp });
+      return this.createRequest(manager, await pendingRequest(manager, domain), { action: 'remove', domain, contact: peer.contact, requesterIp });
     });
     this.afterCommit(request);
     return request;
@@ -117,6 +116,11 @@ export class VerificationService {
     );
     this.outbox.nudge?.();
   }
+}
+
+/** The domain's pending request, expired or not (at most one: a unique partial index); read under the domain's lock. */
+function pendingRequest(manager: EntityManager, domain: string): Promise<VerificationRequest | null> {
+  return manager.findOneBy(VerificationRequest, { domain, status: 'pending' });
 }
 
 /** Serialises work on one domain across connections and instances, for the length of the transaction. */
