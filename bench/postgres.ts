@@ -2,12 +2,8 @@
  * The PostgreSQL server the bench database lives on: TEST_DATABASE_URL when set (as `npm test` sets it), else the
  * machine's server on 127.0.0.1:5432, else an embedded one started for this run (as test/run-tests.ts does).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { freePort } from '../test/support/ports.js';
+import { startThrowawayServer } from '../test/support/database.js';
 
 export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -27,18 +23,9 @@ export async function postgresServer(): Promise<PostgresServer> {
     });
     if (version) return { url, version, embedded: false, stop: async () => {} };
   }
-  const directory = mkdtempSync(join(tmpdir(), 'hub-bench-pg-'));
-  const embedded = await startEmbeddedPostgres({ directory: join(directory, 'data'), port: await freePort(), database: 'postgres' });
+  const embedded = await startThrowawayServer();
   console.log(`no PostgreSQL on ${DEFAULT_SERVER_URL}: started an embedded one (${embedded.url})`);
-  return {
-    url: embedded.url,
-    version: await serverVersion(embedded.url),
-    embedded: true,
-    stop: async () => {
-      await embedded.stop();
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
+  return { url: embedded.url, version: await serverVersion(embedded.url), embedded: true, stop: embedded.stop };
 }
 
 async function serverVersion(url: string): Promise<string> {

@@ -33,40 +33,41 @@ async function main(): Promise<number> {
   const db = await createTestDatabase('bench');
   const mail = await startMailSink();
   const stops: (() => Promise<void>)[] = [() => mail.close(), () => db.drop(), () => postgres.stop()];
-  let hubs: Hubs | undefined;
-  const startHubs = async (): Promise<Hubs> => {
-    hubs = {
-      cached: await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url }),
-      uncached: await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url, env: { LOOKUP_CACHE_ENTRIES: '0' } }),
-    };
-    return hubs;
+  // Each size on freshly started hubs: a registration burst leaves a process measurably slower at hot lookups
+  // for a while (see the README), which would otherwise be charged to the bigger database.
+  const withHubs = async <T>(work: (hubs: Hubs) => Promise<T>): Promise<T> => {
+    const cached = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url });
+    try {
+      const uncached = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url, env: { LOOKUP_CACHE_ENTRIES: '0' } });
+      try {
+        return await work({ cached, uncached });
+      } finally {
+        await uncached.stop();
+      }
+    } finally {
+      await cached.stop();
+    }
   };
-  const stopHubs = async () => {
-    const running = hubs;
-    hubs = undefined;
-    if (running) await Promise.all([running.cached.stop(), running.uncached.stop()]);
-  };
-  stops.unshift(stopHubs);
   try {
     const load: Load = { connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds };
     const key = benchKey();
 
-    // Each size on freshly started hubs: a registration burst leaves a process measurably slower at hot lookups
-    // for a while (see the README), which would otherwise be charged to the bigger database.
-    let running = await startHubs(); // they run the migrations; the peers go in with SQL
-    const smallSeed = await seedPeers(db, key, 1, config.smallPeers);
-    log(`seeded ${config.smallPeers} peers in ${smallSeed.toFixed(1)} s`);
-    const sizes: SizeFigures[] = [await measureSize(running, load, config, key, mail, config.smallPeers, smallSeed)];
-    await stopHubs();
-
+    const small = await withHubs(async (hubs) => {
+      // The hubs ran the migrations; the peers go in with SQL.
+      const seconds = await seedPeers(db, key, 1, config.smallPeers);
+      log(`seeded ${config.smallPeers} peers in ${seconds.toFixed(1)} s`);
+      return measureSize(hubs, load, config, key, mail, config.smallPeers, seconds);
+    });
     const largeSeed = await seedPeers(db, key, config.smallPeers + 1, config.largePeers);
     log(`seeded ${config.largePeers - config.smallPeers} more peers in ${largeSeed.toFixed(1)} s`);
-    running = await startHubs();
-    sizes.push(await measureSize(running, load, config, key, mail, config.largePeers, largeSeed));
-
-    const hubMemory = processMemory(running.cached.pid);
-    log('client library');
-    const client = await clientScenarios(running.cached.url, { loopSeconds: config.clientLoopSeconds, concurrency: config.clientConcurrency });
+    const { large, hubMemory, client } = await withHubs(async (hubs) => {
+      const large = await measureSize(hubs, load, config, key, mail, config.largePeers, largeSeed);
+      const hubMemory = processMemory(hubs.cached.pid);
+      log('client library');
+      const client = await clientScenarios(hubs.cached.url, { loopSeconds: config.clientLoopSeconds, concurrency: config.clientConcurrency });
+      return { large, hubMemory, client };
+    });
+    const sizes = [small, large];
 
     const measured: Omit<BenchResults, 'targets'> = {
       startedAt,
@@ -87,7 +88,6 @@ async function main(): Promise<number> {
   }
 }
 
-/** The bare node:http server answering the recorded bytes of a hot lookup, under the same load. */
 /** The bare node:http server answering the recorded bytes of a hot lookup. */
 async function startBaseline(hubUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
   const path = lookupPath(peerDomain(1));

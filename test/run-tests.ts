@@ -5,12 +5,10 @@
  * creates its own throwaway database on that server.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { freePort } from './support/ports.js';
+import { startThrowawayServer } from './support/database.js';
 
 const testRoot = fileURLToPath(new URL('.', import.meta.url));
 
@@ -35,14 +33,10 @@ async function main(): Promise<number> {
   let stopEmbedded: (() => Promise<void>) | undefined;
   const env = { ...process.env };
   if (!env.TEST_DATABASE_URL && !env.DATABASE_URL) {
-    const directory = mkdtempSync(join(tmpdir(), 'hub-test-pg-'));
-    const embedded = await startEmbeddedPostgres({ directory: join(directory, 'data'), port: await freePort(), database: 'postgres' });
+    const embedded = await startThrowawayServer();
     console.log(`TEST_DATABASE_URL unset: started an embedded PostgreSQL for this run (${embedded.url})`);
     env.TEST_DATABASE_URL = embedded.url;
-    stopEmbedded = async () => {
-      await embedded.stop();
-      rmSync(directory, { recursive: true, force: true });
-    };
+    stopEmbedded = embedded.stop;
     // Interrupted: stop the embedded server rather than leave it running.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => void stopEmbedded!().finally(() => process.exit(130)));

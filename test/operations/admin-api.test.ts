@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { eventually } from '../support/eventually.js';
-import { confirmationLinkFor, register, registerAndConfirm } from '../support/flows.js';
+import { confirmationLinkFor, register, registerAndConfirm, registrationFor } from '../support/flows.js';
 import { spawnHub, type HubProcess } from '../support/hub-process.js';
 import { type MailingTestHub, startMailingHub, startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
@@ -11,7 +11,7 @@ const ADMIN_TOKEN = 'admin-api-test-token-0123456789';
 const WRONG_SAME_LENGTH = 'x'.repeat(ADMIN_TOKEN.length);
 const bearer = (token = ADMIN_TOKEN) => `Bearer ${token}`;
 const key = generateTestKeyPair().publicPem;
-const body = (domain: string, publicKey = key) => ({ domain, url: `https://${domain}`, public_key: publicKey });
+const body = (domain: string, publicKey = key) => registrationFor(domain, publicKey);
 
 /** Every admin endpoint, as [method, path, body]. */
 const ENDPOINTS: Array<['get' | 'post', string, object?]> = [
@@ -236,7 +236,7 @@ describe('admin API', () => {
     assert.match(bad.body.message, /^domain: /);
   });
 
-  it('revokes a peer with a reason: gone from lookups at once here and within a second on the other instance', async () => {
+  it('revokes a peer with a reason: gone from lookups at once here, and on the other instance', async () => {
     const domain = 'alpha.list.example.com';
     // Both instances answer, and have the answer cached.
     for (const url of [hub.url, b.url]) {
@@ -266,10 +266,10 @@ describe('admin API', () => {
     assert.equal(here.status, 404);
     assert.equal(here.body.statusCode, 404);
     assert.equal((await request(hub.url).get(`/api/v1/peers/${domain}`)).status, 404);
-    // Within a second on the other instance, which had the answer cached.
+    // And on the other instance, which had the answer cached (the one-second bound is two-instances.test.ts's).
     assert.ok(
-      await eventually(async () => (await request(b.url).get(`/api/v1/peers?search=${domain}`)).status === 404, 1000),
-      'revocation visible on the other instance within 1 s',
+      await eventually(async () => (await request(b.url).get(`/api/v1/peers?search=${domain}`)).status === 404),
+      'revocation reaches the other instance',
     );
     assert.equal((await request(b.url).get(`/api/v1/peers/${domain}`)).status, 404);
 

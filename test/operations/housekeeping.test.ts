@@ -4,12 +4,12 @@ import pg from 'pg';
 import request from 'supertest';
 import { HousekeepingService } from '../../src/housekeeping/housekeeping.service.js';
 import { eventually } from '../support/eventually.js';
-import { confirmationLinkFor, register, registerAndConfirm } from '../support/flows.js';
+import { confirmationLinkFor, register, registerAndConfirm, registrationFor } from '../support/flows.js';
 import { type MailingTestHub, startMailingHub, startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
 
 const key = generateTestKeyPair().publicPem;
-const body = (domain: string) => ({ domain, url: `https://${domain}`, public_key: key });
+const body = (domain: string) => registrationFor(domain, key);
 
 describe('housekeeping', () => {
   let hub: MailingTestHub;

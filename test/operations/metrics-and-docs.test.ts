@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { eventually } from '../support/eventually.js';
-import { confirmationLinkFor, register } from '../support/flows.js';
+import { confirmationLinkFor, register, registrationFor } from '../support/flows.js';
 import { type MailingTestHub, startMailingHub, startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
 
 const ADMIN_TOKEN = 'metrics-and-docs-admin-token';
 const key = generateTestKeyPair().publicPem;
-const body = (domain: string) => ({ domain, url: `https://${domain}`, public_key: key });
+const body = (domain: string) => registrationFor(domain, key);
 
 /** One sample of a Prometheus text exposition: `name{labels} value`; undefined when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { freePort } from './ports.js';
 
 /**
  * One throwaway PostgreSQL database per test suite, on the server named by TEST_DATABASE_URL
@@ -44,4 +49,17 @@ async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> 
   } finally {
     await admin.end();
   }
+}
+
+/** A whole PostgreSQL server for one run (the test runner's or the benchmark's), in a temporary folder removed on stop. */
+export async function startThrowawayServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const directory = mkdtempSync(join(tmpdir(), 'hub-pg-'));
+  const embedded = await startEmbeddedPostgres({ directory: join(directory, 'data'), port: await freePort(), database: 'postgres' });
+  return {
+    url: embedded.url,
+    stop: async () => {
+      await embedded.stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
 }

@@ -11,6 +11,11 @@ export interface Registration {
   contact?: string;
 }
 
+/** The registration of `domain` at `https://<domain>` with `publicKey`. */
+export function registrationFor(domain: string, publicKey: string): Registration {
+  return { domain, url: `https://${domain}`, public_key: publicKey };
+}
+
 export function register(hubUrl: string, body: Registration | Record<string, unknown>) {
   return request(hubUrl).post('/api/v1/peers').set('Content-Type', 'application/json').send(body);
 }
