@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { ComposedMail } from './mail-composer.js';
 
@@ -18,7 +19,11 @@ export function createMailTransport(config: HubConfig): MailTransport {
 }
 
 function smtpTransport(url: string, from: string, connections: number): MailTransport {
-  const transporter: Transporter = nodemailer.createTransport(url, {
+  // The URL goes inside the options object: `createTransport(url, options)` would read the second argument as
+  // message defaults and silently drop the pool and the timeouts (one new connection per email, no timeouts).
+  // Settings written in the URL's query string win over these.
+  const options: SMTPPool.Options & { url: string } = {
+    url,
     // Reuse connections: one SMTP handshake per message would cap delivery far below registration speed.
     pool: true,
     maxConnections: connections,
@@ -28,7 +33,8 @@ function smtpTransport(url: string, from: string, connections: number): MailTran
     socketTimeout: 20_000,
     disableFileAccess: true,
     disableUrlAccess: true,
-  } as never);
+  };
+  const transporter: Transporter = nodemailer.createTransport(options);
   return {
     kind: 'smtp',
     async send(mail) {

@@ -100,6 +100,21 @@ describe('email delivery through the outbox', () => {
     }
   });
 
+  it('reuses SMTP connections: many emails over at most OUTBOX_CONCURRENCY connections', async () => {
+    const hub = await startTestHub('smtp_pool', { SMTP_URL: smtp.url, OUTBOX_CONCURRENCY: '2' });
+    try {
+      const connectionsBefore = smtp.connections;
+      const domains = Array.from({ length: 12 }, (_, i) => `pool${i}.example.com`);
+      for (const domain of domains) assert.equal((await register(hub.url, body(domain))).status, 202);
+      for (const domain of domains) await smtp.waitFor((message) => message.to.includes(`webmaster@${domain}`));
+      const opened = smtp.connections - connectionsBefore;
+      // One connection per email (the pool settings ignored) would be 12.
+      assert.ok(opened >= 1 && opened <= 2, `12 emails took ${opened} SMTP connections`);
+    } finally {
+      await hub.stop();
+    }
+  });
+
   it('does not send the email of a request superseded before delivery', async () => {
     smtp.refuse(true);
     // Slow retries: after its first refused attempt the first email waits, queued, while it is superseded.

@@ -19,6 +19,8 @@ export interface SmtpCapture {
   readonly messages: CapturedMessage[];
   /** Messages answered 451 while refusing. */
   readonly refused: number;
+  /** SMTP connections accepted so far (a pooling client opens a few and reuses them). */
+  readonly connections: number;
   refuse(on: boolean): void;
   waitFor(predicate: (message: CapturedMessage, index: number) => boolean, timeoutMs?: number): Promise<CapturedMessage>;
   waitForMessages(count: number, timeoutMs?: number): Promise<CapturedMessage[]>;
@@ -39,12 +41,17 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
   const waiters = new Set<() => void>();
   let refusing = false;
   let refused = 0;
+  let connections = 0;
 
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -102,6 +109,9 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
     messages,
     get refused() {
       return refused;
+    },
+    get connections() {
+      return connections;
     },
     refuse: (on) => {
       refusing = on;
