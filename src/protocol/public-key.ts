@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { ProtocolError } from './errors.js';
+import { spkiToJwk } from './spki.js';
 
 export interface ParsedPublicKey {
   /** Canonical SPKI PEM: 64-character lines, trailing newline. */
@@ -48,7 +49,7 @@ export function parsePublicKey(input: unknown, options: PublicKeyOptions = {}): 
   const fail = (rule: string): never => {
     throw new ProtocolError(field, rule);
   };
-  const key = decodePublicKey(input, fail);
+  const { key, der } = decodePublicKey(input, fail);
   const details = key.asymmetricKeyDetails ?? {};
   let description: Pick<ParsedPublicKey, 'type' | 'bits' | 'curve'>;
   switch (key.asymmetricKeyType) {
@@ -76,16 +77,15 @@ export function parsePublicKey(input: unknown, options: PublicKeyOptions = {}): 
         `${key.asymmetricKeyType ?? 'unknown'} keys are not supported; use RSA (at least ${options.minRsaBits ?? 2048} bits), EC P-256/P-384 or Ed25519`,
       );
   }
-  return { ...canonical(key), ...description };
+  return { ...canonical(der), ...description };
 }
 
 /** The fingerprint (lowercase hex SHA-256 of the DER SPKI) of any public key in the forms parsePublicKey reads. */
 export function fingerprintOf(pem: string | string[]): string {
-  return canonical(
-    decodePublicKey(pem, (rule) => {
-      throw new ProtocolError('public_key', rule);
-    }),
-  ).fingerprint;
+  const { der } = decodePublicKey(pem, (rule) => {
+    throw new ProtocolError('public_key', rule);
+  });
+  return canonical(der).fingerprint;
 }
 
 /** `ab12…` → `AB:12:…`, the way fingerprints are shown to people. */
@@ -100,10 +100,8 @@ export function describePublicKey(key: Pick<ParsedPublicKey, 'type' | 'bits' | '
   return 'Ed25519';
 }
 
-function canonical(key: KeyObject): Pick<ParsedPublicKey, 'pem' | 'fingerprint'> {
-  // One export: the PEM is the DER's base64 in 64-character lines, exactly as OpenSSL writes it (and a second
-  // export through OpenSSL costs as much as the parse, on the registration hot path).
-  const der = key.export({ type: 'spki', format: 'der' });
+function canonical(der: Buffer): Pick<ParsedPublicKey, 'pem' | 'fingerprint'> {
+  // The PEM is the DER's base64 in 64-character lines, exactly as OpenSSL writes it.
   const lines = der.toString('base64').match(/.{1,64}/g)!;
   return {
     pem: `-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`,
@@ -111,8 +109,25 @@ function canonical(key: KeyObject): Pick<ParsedPublicKey, 'pem' | 'fingerprint'>
   };
 }
 
-/** Text → KeyObject, without any policy on the key's type or size. */
-function decodePublicKey(input: unknown, fail: (rule: string) => never): KeyObject {
+/** A key and its canonical DER SPKI encoding. */
+interface DecodedKey {
+  key: KeyObject;
+  der: Buffer;
+}
+
+/**
+ * DER → key: the common canonical SPKI shapes through a JWK (their bytes are already canonical), anything else
+ * through OpenSSL's decoder and one canonical export (each ≈30× slower; see spki.ts). Throws on an unreadable key.
+ */
+function importDer(der: Buffer, type: 'spki' | 'pkcs1'): DecodedKey {
+  const jwk = type === 'spki' ? spkiToJwk(der) : undefined;
+  if (jwk) return { key: createPublicKey({ key: jwk, format: 'jwk' }), der };
+  const key = createPublicKey({ key: der, format: 'der', type });
+  return { key, der: key.export({ type: 'spki', format: 'der' }) };
+}
+
+/** Text → key, without any policy on the key's type or size. */
+function decodePublicKey(input: unknown, fail: (rule: string) => never): DecodedKey {
   let text: unknown = input;
   if (Array.isArray(input)) {
     if (!input.every((part) => typeof part === 'string')) return fail('must be a string or an array of strings');
@@ -132,7 +147,7 @@ function decodePublicKey(input: unknown, fail: (rule: string) => never): KeyObje
   return begins === 0 ? fromBareBase64(pem, fail) : fromPem(pem, fail);
 }
 
-function fromPem(text: string, fail: (rule: string) => never): KeyObject {
+function fromPem(text: string, fail: (rule: string) => never): DecodedKey {
   const armour = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text);
   if (!armour) {
     const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text)?.[1];
@@ -149,20 +164,20 @@ function fromPem(text: string, fail: (rule: string) => never): KeyObject {
   const body = armour[2]!.replace(/\s+/g, '');
   if (!BASE64.test(body)) return fail('PEM body is not valid base64');
   try {
-    return createPublicKey({ key: Buffer.from(body, 'base64'), format: 'der', type: label === 'RSA PUBLIC KEY' ? 'pkcs1' : 'spki' });
+    return importDer(Buffer.from(body, 'base64'), label === 'RSA PUBLIC KEY' ? 'pkcs1' : 'spki');
   } catch {
     return fail('could not be parsed as a public key (is it cut short or altered?)');
   }
 }
 
-function fromBareBase64(text: string, fail: (rule: string) => never): KeyObject {
+function fromBareBase64(text: string, fail: (rule: string) => never): DecodedKey {
   const body = text.replace(/\s+/g, '');
   if (!BASE64.test(body) || body.length < 40) {
     return fail('must be a PEM public key (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)');
   }
   const der = Buffer.from(body, 'base64');
   try {
-    return createPublicKey({ key: der, format: 'der', type: 'spki' });
+    return importDer(der, 'spki');
   } catch {
     // Armour-less private keys are refused as such, not as "unparseable", so the sender learns what went wrong.
     if (isPrivateDer(der)) return fail('is a private key; send only the public key (never share the private key)');
