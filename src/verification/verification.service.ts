@@ -3,10 +3,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { HubConfig } from '../config/hub-config.js';
 import { OutboxService } from '../mail/outbox.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { Peer } from '../peers/peer.entity.js';
+import { hydrate } from '../database/hydrate.js';
+import type { Peer } from '../peers/peer.entity.js';
 import type { ParsedPublicKey } from '../protocol/public-key.js';
 import { assertEmailAllowed } from './abuse-limits.js';
 import { CONFIRMATION_MAIL_KIND } from './confirmation-mail.composer.js';
+import { readDomainState } from './domain-state.js';
 import { VerificationRequest } from './verification-request.entity.js';
 
 export interface RegistrationInput {
@@ -40,19 +42,18 @@ export class VerificationService {
   async requestRegistration(input: RegistrationInput): Promise<RegistrationOutcome> {
     const outcome = await this.dataSource.transaction(async (manager) => {
       await lockDomain(manager, input.domain);
-      const peer = await manager.findOneBy(Peer, { domain: input.domain });
+      const { peer, pending, emails } = await readDomainState(manager, input.domain);
       // Rocket.Chat registers again on every start: the same data for a confirmed domain changes nothing.
       if (peer && !peer.revokedAt && peer.url === input.url && peer.fingerprint === input.key.fingerprint) {
         return { status: 'confirmed' as const, peer };
       }
-      const pending = await pendingRequest(manager, input.domain);
       const live = pending && pending.expiresAt.getTime() > Date.now() ? pending : null;
       if (live && live.action === 'register' && live.url === input.url && live.fingerprint === input.key.fingerprint &&
           live.contact === input.contact && this.withinCooldown(live)) {
         // An identical request whose email just went out: answer it again rather than mail twice.
         return { status: 'pending' as const, request: live, emailQueued: false };
       }
-      await assertEmailAllowed(manager, this.config, input.domain);
+      assertEmailAllowed(this.config, input.domain, emails);
       const request = await this.createRequest(manager, pending, {
         action: 'register',
         domain: input.domain,
@@ -74,10 +75,10 @@ export class VerificationService {
   async requestRemoval(domain: string, requesterIp: string | null): Promise<VerificationRequest> {
     const request = await this.dataSource.transaction(async (manager) => {
       await lockDomain(manager, domain);
-      const peer = await manager.findOneBy(Peer, { domain });
+      const { peer, pending, emails } = await readDomainState(manager, domain);
       if (!peer || peer.revokedAt) throw new NotFoundException(`domain: ${domain} is not registered with this hub`);
-      await assertEmailAllowed(manager, this.config, domain);
-      return this.createRequest(manager, await pendingRequest(manager, domain), { action: 'remove', domain, contact: peer.contact, requesterIp });
+      assertEmailAllowed(this.config, domain, emails);
+      return this.createRequest(manager, pending, { action: 'remove', domain, contact: peer.contact, requesterIp });
     });
     this.afterCommit(request);
     return request;
@@ -97,9 +98,14 @@ export class VerificationService {
       await this.outbox.cancelForRequest(manager, pending.id);
     }
 
-    const expiresAt = new Date(Date.now() + this.config.tokenTtlHours * 3_600_000);
-    const request = manager.create(VerificationRequest, { ...fields, status: 'pending', expiresAt });
-    await manager.save(request);
+    const [{ request: row }] = (await manager.query(
+      `INSERT INTO verification_requests (action, domain, url, public_key, fingerprint, contact, requester_ip, status, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', now() + make_interval(hours => $8))
+       RETURNING to_jsonb(verification_requests) AS request`,
+      [fields.action, fields.domain, fields.url ?? null, fields.publicKey ?? null, fields.fingerprint ?? null, fields.contact, fields.requesterIp,
+        this.config.tokenTtlHours],
+    )) as [{ request: Record<string, unknown> }];
+    const request = hydrate(manager, VerificationRequest, row);
     await this.outbox.enqueue(manager, { kind: CONFIRMATION_MAIL_KIND, requestId: request.id, recipient: request.contact });
     return request;
   }
@@ -116,11 +122,6 @@ export class VerificationService {
     );
     this.outbox.nudge?.();
   }
-}
-
-/** The domain's pending request, expired or not (at most one: a unique partial index); read under the domain's lock. */
-function pendingRequest(manager: EntityManager, domain: string): Promise<VerificationRequest | null> {
-  return manager.findOneBy(VerificationRequest, { domain, status: 'pending' });
 }
 
 /** Serialises work on one domain across connections and instances, for the length of the transaction. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TooManyRequestsException } from '../../src/rate-limit/too-many-requests.exception.js';
+import { assertEmailAllowed, type EmailHistory } from '../../src/verification/abuse-limits.js';
 import { eventually } from '../support/eventually.js';
 import { register } from '../support/flows.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
@@ -71,5 +73,38 @@ describe('abuse limits', () => {
     } finally {
       await hub.stop();
     }
+  });
+});
+
+describe('assertEmailAllowed (the per-domain rule on its own)', () => {
+  const config = { rateDomainCooldownSeconds: 60, rateDomainDailyCap: 5 };
+  const refusal = (emails: EmailHistory) => {
+    try {
+      assertEmailAllowed(config, 'a.example.com', emails);
+    } catch (error) {
+      assert.ok(error instanceof TooManyRequestsException);
+      return error;
+    }
+    return undefined;
+  };
+
+  it('allows a domain with no email in 24 hours, or one whose last email is older than the cooldown', () => {
+    assert.equal(refusal({ today: 0, sinceLastSeconds: null, untilOldestExpiresSeconds: null }), undefined);
+    assert.equal(refusal({ today: 4, sinceLastSeconds: 60, untilOldestExpiresSeconds: 1000 }), undefined);
+  });
+
+  it('refuses within the cooldown, naming the setting and the seconds left (at least 1)', () => {
+    const error = refusal({ today: 1, sinceLastSeconds: 20.2, untilOldestExpiresSeconds: 86_000 });
+    assert.equal(error?.limit, 'domain_cooldown');
+    assert.equal(error?.retryAfterSeconds, 40);
+    assert.match(error!.message, /^domain: .*a\.example\.com less than 60 s ago \(RATE_DOMAIN_COOLDOWN_SECONDS\); retry in 40 s$/);
+    assert.equal(refusal({ today: 1, sinceLastSeconds: 59.99, untilOldestExpiresSeconds: 1 })?.retryAfterSeconds, 1);
+  });
+
+  it('refuses at the daily cap until the oldest email leaves the window', () => {
+    const error = refusal({ today: 5, sinceLastSeconds: 600, untilOldestExpiresSeconds: 3599.2 });
+    assert.equal(error?.limit, 'domain_daily_cap');
+    assert.equal(error?.retryAfterSeconds, 3600);
+    assert.match(error!.message, /already received 5 confirmation emails in 24 hours \(RATE_DOMAIN_DAILY_CAP\); retry in 3600 s$/);
   });
 });

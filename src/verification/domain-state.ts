@@ -1,0 +1,37 @@
+import type { EntityManager } from 'typeorm';
+import { hydrate } from '../database/hydrate.js';
+import { Peer } from '../peers/peer.entity.js';
+import type { EmailHistory } from './abuse-limits.js';
+import { VerificationRequest } from './verification-request.entity.js';
+
+/** What a registration or removal decides on: the confirmed peer, the pending request and the recent emails. */
+export interface DomainState {
+  peer: Peer | null;
+  /** The domain's pending request, expired or not (at most one: a unique partial index). */
+  pending: VerificationRequest | null;
+  emails: EmailHistory;
+}
+
+/**
+ * Reads a domain's state in one round trip (registration makes one request per call, so round trips are its
+ * cost). Call it under the domain's lock (lockDomain), so the state cannot change before the transaction ends.
+ */
+type JsonRow = Record<string, unknown>;
+
+export async function readDomainState(manager: EntityManager, domain: string): Promise<DomainState> {
+  const [row] = (await manager.query(
+    `SELECT (SELECT to_jsonb(p) FROM peers p WHERE p.domain = $1) AS peer,
+            (SELECT to_jsonb(r) FROM verification_requests r WHERE r.domain = $1 AND r.status = 'pending') AS pending,
+            count(*)::int AS today,
+            extract(epoch FROM now() - max(created_at))::float AS since_last,
+            extract(epoch FROM min(created_at) + interval '1 day' - now())::float AS until_oldest_expires
+       FROM verification_requests
+      WHERE domain = $1 AND created_at > now() - interval '1 day'`,
+    [domain],
+  )) as [{ peer: JsonRow | null; pending: JsonRow | null; today: number; since_last: number | null; until_oldest_expires: number | null }];
+  return {
+    peer: hydrate(manager, Peer, row.peer),
+    pending: hydrate(manager, VerificationRequest, row.pending),
+    emails: { today: row.today, sinceLastSeconds: row.since_last, untilOldestExpiresSeconds: row.until_oldest_expires },
+  };
+}
