@@ -27,6 +27,8 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private transport: MailTransport;
   private running = false;
   private wake: (() => void) | undefined;
+  /** Set by a wake-up; a wake-up during a drain makes the loop look again at once instead of sleeping. */
+  private woken = false;
   private loop: Promise<void> | undefined;
   private draining: Promise<number> | undefined;
 
@@ -41,12 +43,17 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   onApplicationBootstrap(): void {
     this.transport = createMailTransport(this.config);
-    this.outbox.onNudge(() => this.wake?.());
+    this.outbox.onNudge(() => this.poke());
     this.listener.on('notification', (channel: string) => {
-      if (channel === CHANNELS.outbox) this.wake?.();
+      if (channel === CHANNELS.outbox) this.poke();
     });
     this.running = true;
     this.loop = this.run();
+  }
+
+  private poke(): void {
+    this.woken = true;
+    this.wake?.();
   }
 
   /** Stop polling, let the message in hand finish, close the transport. */
@@ -58,22 +65,37 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * Delivers every message due now, OUTBOX_CONCURRENCY at a time; returns how many were processed.
-   * One drain at a time per instance.
+   * Delivers every message due now, up to OUTBOX_CONCURRENCY at a time; resolves with how many were processed
+   * once every lane has finished (rejects if one failed, e.g. the database is down). One drain at a time per instance.
+   *
+   * Lanes open as work turns up: one to begin with, and one more each time a lane claims a message, up to the
+   * limit; a lane that finds nothing due closes. Every queued email wakes every instance (NOTIFY), so opening all
+   * lanes at once would cost an empty claim per lane and instance for each email while delivery keeps pace.
    */
   drain(): Promise<number> {
-    this.draining ??= (async () => {
+    this.draining ??= new Promise<number>((resolve, reject) => {
       let processed = 0;
-      const lane = async () => {
-        while (this.running && (await this.deliverOne())) processed++;
+      let open = 0;
+      let failure: { error: unknown } | undefined;
+      const openLane = () => {
+        open++;
+        void (async () => {
+          try {
+            const onClaimed = () => {
+              if (open < this.config.outboxConcurrency && !failure) openLane();
+            };
+            while (this.running && !failure && (await this.deliverOne(onClaimed))) processed++;
+          } catch (error) {
+            failure ??= { error };
+          }
+          if (--open > 0) return;
+          this.draining = undefined;
+          if (failure) reject(failure.error);
+          else resolve(processed);
+        })();
       };
-      try {
-        await Promise.all(Array.from({ length: this.config.outboxConcurrency }, lane));
-        return processed;
-      } finally {
-        this.draining = undefined;
-      }
-    })();
+      openLane();
+    });
     return this.draining;
   }
 
@@ -81,9 +103,12 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     let errorDelay = this.config.outboxPollMs;
     while (this.running) {
       let delay = this.config.outboxPollMs;
+      this.woken = false;
       try {
         await this.drain();
         errorDelay = this.config.outboxPollMs;
+        // Something was queued after the drain's last look: look again now rather than after a poll interval.
+        if (this.woken) continue;
       } catch (error) {
         this.logger.warn({ err: describeSendError(error) }, 'outbox worker: database unavailable; retrying');
         errorDelay = Math.min(errorDelay * 2, ERROR_BACKOFF_MAX_MS);
@@ -107,7 +132,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
    * transaction and records the outcome. A crash mid-send leaves the message to be retried when the lease ends.
    * The link's token is committed before the email leaves, so it works the moment the email arrives.
    */
-  private async deliverOne(): Promise<boolean> {
+  private async deliverOne(onClaimed: () => void): Promise<boolean> {
     const claim = await this.dataSource.transaction(async (manager) => {
       // Claim and lease in one statement: the next attempt moves a lease into the future and counts the attempt.
       const [claimed] = (await manager.query(
@@ -141,6 +166,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       return { message, mail };
     });
     if (!claim) return false;
+    onClaimed();
     const { message, mail } = claim;
     const attempt = message.attempts;
     const log = { outboxId: message.id, kind: message.kind, domain: message.recipient.split('@')[1], attempt };

@@ -115,6 +115,21 @@ describe('email delivery through the outbox', () => {
     }
   });
 
+  it('sends up to OUTBOX_CONCURRENCY emails at a time, and no more, when the mail server is slow', async () => {
+    const slow = await startSmtpCapture({ delayMs: 300 });
+    const hub = await startTestHub('smtp_lanes', { SMTP_URL: slow.url, OUTBOX_CONCURRENCY: '3' });
+    try {
+      const domains = Array.from({ length: 9 }, (_, i) => `lane${i}.example.com`);
+      await Promise.all(domains.map(async (domain) => assert.equal((await register(hub.url, body(domain))).status, 202)));
+      await slow.waitForMessages(9, 15_000);
+      // Lanes open one by one as messages are claimed; a slow server keeps them all busy.
+      assert.equal(slow.mostAtOnce, 3);
+    } finally {
+      await hub.stop();
+      await slow.close();
+    }
+  });
+
   it('does not send the email of a request superseded before delivery', async () => {
     smtp.refuse(true);
     // Slow retries: after its first refused attempt the first email waits, queued, while it is superseded.

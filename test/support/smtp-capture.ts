@@ -21,6 +21,8 @@ export interface SmtpCapture {
   readonly refused: number;
   /** SMTP connections accepted so far (a pooling client opens a few and reuses them). */
   readonly connections: number;
+  /** The most messages that were ever being received at the same time. */
+  readonly mostAtOnce: number;
   refuse(on: boolean): void;
   waitFor(predicate: (message: CapturedMessage, index: number) => boolean, timeoutMs?: number): Promise<CapturedMessage>;
   waitForMessages(count: number, timeoutMs?: number): Promise<CapturedMessage[]>;
@@ -33,6 +35,8 @@ export interface SmtpCaptureOptions {
    * thousands of messages, and parsing them would compete with the hub for the same CPU; `raw` is kept either way.
    */
   parse?: boolean;
+  /** Answer each message only after this many milliseconds, as a slow mail server does (default 0). */
+  delayMs?: number;
 }
 
 export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promise<SmtpCapture> {
@@ -42,6 +46,8 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
   let refusing = false;
   let refused = 0;
   let connections = 0;
+  let atOnce = 0;
+  let mostAtOnce = 0;
 
   const server = new SMTPServer({
     secure: false,
@@ -52,10 +58,16 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
       connections++;
       callback();
     },
-    onData(stream, session, callback) {
+    onData(stream, session, answer) {
+      mostAtOnce = Math.max(mostAtOnce, ++atOnce);
+      const callback = (error?: Error) => {
+        atOnce--;
+        answer(error);
+      };
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', async () => {
+        if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
         if (refusing) {
           refused++;
           const error = Object.assign(new Error('4.3.0 try again later (test server is refusing)'), { responseCode: 451 });
@@ -112,6 +124,9 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
     },
     get connections() {
       return connections;
+    },
+    get mostAtOnce() {
+      return mostAtOnce;
     },
     refuse: (on) => {
       refusing = on;
