@@ -31,6 +31,18 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private woken = false;
   private loop: Promise<void> | undefined;
   private draining: Promise<number> | undefined;
+  /**
+   * Outcomes the database went away before they could be written, by message id; written as soon as it answers
+   * again (writeUnrecordedOutcomes). Without this, an outage at the wrong moment left a message leased until
+   * SEND_LEASE_SECONDS ran out:
+   * - a claim whose transaction failed after the claim statement returned (at COMMIT, say) may have committed: its
+   *   lease is released, so the email goes out as soon as the database is back;
+   * - a failed send whose failure could not be recorded is released the same way, and retried at once (that
+   *   attempt, never recorded, does not count);
+   * - an email that left but could not be recorded as sent is recorded then, instead of being sent again.
+   * A release matches the exact lease this instance wrote, so it never touches another instance's claim.
+   */
+  private readonly unrecorded = new Map<string, { lease: string; sent: boolean }>();
 
   constructor(
     private readonly config: HubConfig,
@@ -105,6 +117,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       let delay = this.config.outboxPollMs;
       this.woken = false;
       try {
+        await this.writeUnrecordedOutcomes();
         await this.drain();
         errorDelay = this.config.outboxPollMs;
         // Something was queued after the drain's last look: look again now rather than after a poll interval.
@@ -133,41 +146,50 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
    * The link's token is committed before the email leaves, so it works the moment the email arrives.
    */
   private async deliverOne(onClaimed: () => void): Promise<boolean> {
-    const claim = await this.dataSource.transaction(async (manager) => {
-      // Claim and lease in one statement: the next attempt moves a lease into the future and counts the attempt.
-      const [claimed] = (await manager.query(
-        `WITH claimed AS (
-           UPDATE mail_outbox
-              SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $1)
-            WHERE id = (SELECT id FROM mail_outbox
-                         WHERE status = 'queued' AND next_attempt_at <= now()
-                         ORDER BY next_attempt_at, id
-                         LIMIT 1
-                         FOR UPDATE SKIP LOCKED)
-           RETURNING id, request_id, kind, recipient, attempts
-         )
-         SELECT * FROM claimed`,
-        [SEND_LEASE_SECONDS],
-      )) as Array<{ id: string; request_id: string | null; kind: string; recipient: string; attempts: number }>;
-      if (!claimed) return undefined;
-      const message = Object.assign(new OutboxMessage(), {
-        id: claimed.id,
-        requestId: claimed.request_id,
-        kind: claimed.kind,
-        recipient: claimed.recipient,
-        attempts: claimed.attempts,
-        status: 'queued' as const,
+    let leased: { id: string; lease: string } | undefined;
+    const claim = await this.dataSource
+      .transaction(async (manager) => {
+        // Claim and lease in one statement: the next attempt moves a lease into the future and counts the attempt.
+        const [claimed] = (await manager.query(
+          `WITH claimed AS (
+             UPDATE mail_outbox
+                SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $1)
+              WHERE id = (SELECT id FROM mail_outbox
+                           WHERE status = 'queued' AND next_attempt_at <= now()
+                           ORDER BY next_attempt_at, id
+                           LIMIT 1
+                           FOR UPDATE SKIP LOCKED)
+             RETURNING id, request_id, kind, recipient, attempts, next_attempt_at::text AS lease
+           )
+           SELECT * FROM claimed`,
+          [SEND_LEASE_SECONDS],
+        )) as Array<{ id: string; request_id: string | null; kind: string; recipient: string; attempts: number; lease: string }>;
+        if (!claimed) return undefined;
+        leased = { id: claimed.id, lease: claimed.lease };
+        const message = Object.assign(new OutboxMessage(), {
+          id: claimed.id,
+          requestId: claimed.request_id,
+          kind: claimed.kind,
+          recipient: claimed.recipient,
+          attempts: claimed.attempts,
+          status: 'queued' as const,
+        });
+        const mail = await this.composer.compose(message, manager);
+        if (!mail) {
+          // Not an attempt: nothing was sent.
+          await manager.query(`UPDATE mail_outbox SET status = 'cancelled', attempts = attempts - 1 WHERE id = $1`, [message.id]);
+        }
+        return { message, mail };
+      })
+      .catch((error: unknown) => {
+        // The claim may have committed even so (a COMMIT whose answer was lost).
+        if (leased) this.unrecorded.set(leased.id, { lease: leased.lease, sent: false });
+        throw error;
       });
-      const mail = await this.composer.compose(message, manager);
-      if (!mail) {
-        // Not an attempt: nothing was sent.
-        await manager.query(`UPDATE mail_outbox SET status = 'cancelled', attempts = attempts - 1 WHERE id = $1`, [message.id]);
-      }
-      return { message, mail };
-    });
     if (!claim) return false;
     onClaimed();
     const { message, mail } = claim;
+    const { lease } = leased!;
     const attempt = message.attempts;
     const log = { outboxId: message.id, kind: message.kind, domain: message.recipient.split('@')[1], attempt };
     if (!mail) {
@@ -175,23 +197,48 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       this.logger.log({ event: 'email_cancelled', ...log }, 'email no longer needed (request superseded, used or expired)');
       return true;
     }
+    const remember = (sent: boolean) => (error: unknown) => {
+      this.unrecorded.set(message.id, { lease, sent });
+      throw error;
+    };
     try {
       await this.transport.send(mail);
     } catch (error) {
-      await this.recordFailure(message, attempt, describeSendError(error), log);
+      await this.recordFailure(message, attempt, describeSendError(error), log).catch(remember(false));
       return true;
     }
-    // One statement (atomic without a transaction): the message is sent, and the attempt is recorded.
-    await this.dataSource.query(
-      `WITH sent AS (
-         UPDATE mail_outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1 RETURNING id
-       )
-       INSERT INTO mail_attempts (outbox_id, ok, error) SELECT id, true, NULL FROM sent`,
-      [message.id],
-    );
-    this.metrics.mailAttempts.inc({ result: 'sent' });
+    await this.recordSent(message.id).catch(remember(true));
     this.logger.log({ event: 'email_sent', transport: this.transport.kind, ...log }, 'email sent');
     return true;
+  }
+
+  /** One statement (atomic without a transaction): the message is sent, and the attempt is recorded. */
+  private async recordSent(id: string): Promise<void> {
+    await this.dataSource.query(
+      `WITH sent AS (
+         UPDATE mail_outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1 AND status <> 'sent' RETURNING id
+       )
+       INSERT INTO mail_attempts (outbox_id, ok, error) SELECT id, true, NULL FROM sent`,
+      [id],
+    );
+    this.metrics.mailAttempts.inc({ result: 'sent' });
+  }
+
+  /** Writes what an outage left unrecorded (see `unrecorded`); throws while the database is still away. */
+  private async writeUnrecordedOutcomes(): Promise<void> {
+    for (const [id, { lease, sent }] of this.unrecorded) {
+      if (sent) {
+        await this.recordSent(id);
+        this.logger.log({ event: 'email_sent', outboxId: id, transport: this.transport.kind }, 'email sent (recorded once the database was back)');
+      } else {
+        await this.dataSource.query(
+          `UPDATE mail_outbox SET next_attempt_at = now(), attempts = attempts - 1
+            WHERE id = $1 AND status = 'queued' AND next_attempt_at = $2::timestamptz`,
+          [id, lease],
+        );
+      }
+      this.unrecorded.delete(id);
+    }
   }
 
   private async recordFailure(message: OutboxMessage, attempt: number, reason: string, log: Record<string, unknown>): Promise<void> {

@@ -76,9 +76,79 @@ describe('PostgreSQL goes away under load and comes back', () => {
     // cut off may be stored although its client saw 503: it is kept, and emailed, too.)
     const stored = (await db.query<{ domain: string }>(`SELECT domain FROM verification_requests`)).map((row) => row.domain);
     assert.deepEqual(accepted.filter((domain) => !stored.includes(domain)), [], 'no accepted registration lost');
-    assert.ok(await eventually(() => stored.every((domain) => smtp.messages.some((m) => m.to.includes(`webmaster@${domain}`))), 15_000));
+    const emailed = (domain: string) => smtp.messages.some((m) => m.to.includes(`webmaster@${domain}`));
+    if (!(await eventually(() => stored.every(emailed), 15_000))) {
+      const missing = stored.filter((domain) => !emailed(domain));
+      const outbox = await db.query(
+        `SELECT r.domain, o.status, o.attempts, o.next_attempt_at, o.last_error FROM mail_outbox o JOIN verification_requests r ON r.id = o.request_id
+          WHERE r.domain = ANY($1)`,
+        [missing],
+      );
+      assert.fail(`no email for ${missing.length} stored registrations: ${JSON.stringify(outbox)}`);
+    }
     for (const domain of stored) {
       assert.equal(smtp.messages.filter((m) => m.to.includes(`webmaster@${domain}`)).length, 1, domain);
+    }
+  });
+});
+
+describe('PostgreSQL goes away while an email is being sent', () => {
+  const outboxRow = async (db: TestDatabase) =>
+    (await db.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM mail_outbox`))[0]!;
+
+  /** A hub whose database connections pass through a proxy, and a mail server that takes 1.5 s per message. */
+  async function setUp(name: string) {
+    const db = await createTestDatabase(name);
+    const { proxy, url } = await proxyDatabase(db.url);
+    const smtp = await startSmtpCapture({ delayMs: 1500 });
+    const hub = await startTestHub(name, { DATABASE_URL: url, SMTP_URL: smtp.url, OUTBOX_RETRY_BASE_SECONDS: '1' }, { db });
+    const stop = async () => {
+      await hub.stop();
+      await proxy.close();
+      await smtp.close();
+      await db.drop();
+    };
+    return { db, proxy, smtp, hub, stop };
+  }
+
+  it('an email that left during the outage is recorded as sent when the database is back, not sent again', async () => {
+    const { db, proxy, smtp, hub, stop } = await setUp('db_outage_sent');
+    try {
+      assert.equal((await register(hub.url, { domain: 'sent.outage.example.com', url: 'https://sent.outage.example.com', public_key: key })).status, 202);
+      assert.ok(await eventually(() => smtp.mostAtOnce >= 1), 'the send started');
+      await proxy.cut();
+      await smtp.waitForMessages(1);
+      // The database stays away a little longer, so the hub's attempt to record the send fails.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await proxy.restore();
+      // Without the repair the message stayed leased for the lease's 120 s, and was then sent a second time.
+      assert.ok(await eventually(async () => (await outboxRow(db)).status === 'sent', 15_000), JSON.stringify(await outboxRow(db)));
+      const attempts = await db.query<{ ok: boolean }>(`SELECT ok FROM mail_attempts`);
+      assert.deepEqual(attempts.map((attempt) => attempt.ok), [true]);
+      assert.equal(smtp.messages.length, 1);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('an email whose failure could not be recorded is retried as soon as the database is back', async () => {
+    const { db, proxy, smtp, hub, stop } = await setUp('db_outage_failed');
+    try {
+      smtp.refuse(true);
+      assert.equal((await register(hub.url, { domain: 'failed.outage.example.com', url: 'https://failed.outage.example.com', public_key: key })).status, 202);
+      assert.ok(await eventually(() => smtp.mostAtOnce >= 1), 'the send started');
+      await proxy.cut();
+      assert.ok(await eventually(() => smtp.refused >= 1), 'the mail server refused it');
+      smtp.refuse(false);
+      // As above: the hub's attempt to record the failure must meet the outage.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await proxy.restore();
+      // Without the repair the refused message stayed leased for 120 s.
+      await smtp.waitForMessages(1, 15_000);
+      assert.ok(await eventually(async () => (await outboxRow(db)).status === 'sent'));
+      assert.equal(smtp.messages.length, 1);
+    } finally {
+      await stop();
     }
   });
 });
