@@ -150,6 +150,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     const claim = await this.dataSource
       .transaction(async (manager) => {
         // Claim and lease in one statement: the next attempt moves a lease into the future and counts the attempt.
+        // (Wrapped in a SELECT because TypeORM answers a bare UPDATE with [rows, count].)
         const [claimed] = (await manager.query(
           `WITH claimed AS (
              UPDATE mail_outbox
@@ -179,7 +180,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
           // Not an attempt: nothing was sent.
           await manager.query(`UPDATE mail_outbox SET status = 'cancelled', attempts = attempts - 1 WHERE id = $1`, [message.id]);
         }
-        return { message, mail };
+        return { message, mail, lease: claimed.lease };
       })
       .catch((error: unknown) => {
         // The claim may have committed even so (a COMMIT whose answer was lost).
@@ -188,8 +189,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       });
     if (!claim) return false;
     onClaimed();
-    const { message, mail } = claim;
-    const { lease } = leased!;
+    const { message, mail, lease } = claim;
     const attempt = message.attempts;
     const log = { outboxId: message.id, kind: message.kind, domain: message.recipient.split('@')[1], attempt };
     if (!mail) {

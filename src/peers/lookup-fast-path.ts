@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ANY_ORIGIN, API_SECURITY_HEADERS } from '../common/security-headers.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { IpRateLimits } from '../rate-limit/rate-limits.js';
+import { LookupCache } from './lookup-cache.js';
 import { type LookupAnswer, type LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFoundBody } from './lookup.service.js';
 
 const BY_QUERY = '/api/v1/peers?search=';
@@ -104,9 +105,20 @@ function send(answer: LookupAnswer, request: IncomingMessage, response: ServerRe
   return 200;
 }
 
+// A domain's 404 answer depends on its name alone: built once and kept while that name stays in demand (bounded
+// like the lookup cache, so a scan of random names cannot grow it); which names are unknown is still the lookup
+// cache's decision, made before this is reached.
+const notFoundAnswers = new LookupCache<{ head: string[]; body: Buffer }>(1_000);
+const NOT_FOUND_MAX_AGE_MS = NOT_FOUND_MAX_AGE_SECONDS * 1000;
+
 function sendNotFound(domain: string, response: ServerResponse): number {
-  const body = Buffer.from(JSON.stringify(notFoundBody(domain)));
-  response.writeHead(404, [...NOT_FOUND_HEAD, 'Content-Length', String(body.length)]);
-  response.end(body);
+  let answer = notFoundAnswers.get(domain);
+  if (!answer) {
+    const body = Buffer.from(JSON.stringify(notFoundBody(domain)));
+    answer = { head: [...NOT_FOUND_HEAD, 'Content-Length', String(body.length)], body };
+    notFoundAnswers.set(domain, answer, NOT_FOUND_MAX_AGE_MS, notFoundAnswers.startFill());
+  }
+  response.writeHead(404, answer.head);
+  response.end(answer.body);
   return 404;
 }

@@ -12,12 +12,12 @@ export interface DomainState {
   emails: EmailHistory;
 }
 
+type JsonRow = Record<string, unknown>;
+
 /**
  * Reads a domain's state in one round trip (registration makes one request per call, so round trips are its
  * cost). Call it under the domain's lock (lockDomain), so the state cannot change before the transaction ends.
  */
-type JsonRow = Record<string, unknown>;
-
 export async function readDomainState(manager: EntityManager, domain: string): Promise<DomainState> {
   const [row] = (await manager.query(
     `SELECT (SELECT to_jsonb(p) FROM peers p WHERE p.domain = $1) AS peer,
