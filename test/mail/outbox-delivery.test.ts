@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
 import { confirmationLinkFor, register } from '../support/flows.js';
 import { spawnHub } from '../support/hub-process.js';
-import { startTestHub } from '../support/hub.js';
+import { startMailingHub, startTestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
@@ -116,8 +116,8 @@ describe('email delivery through the outbox', () => {
   });
 
   it('sends up to OUTBOX_CONCURRENCY emails at a time, and no more, when the mail server is slow', async () => {
-    const slow = await startSmtpCapture({ delayMs: 300 });
-    const hub = await startTestHub('smtp_lanes', { SMTP_URL: slow.url, OUTBOX_CONCURRENCY: '3' });
+    const hub = await startMailingHub('smtp_lanes', { OUTBOX_CONCURRENCY: '3' }, { smtp: { delayMs: 300 } });
+    const slow = hub.smtp;
     try {
       const domains = Array.from({ length: 9 }, (_, i) => `lane${i}.example.com`);
       await Promise.all(domains.map(async (domain) => assert.equal((await register(hub.url, body(domain))).status, 202)));
@@ -126,7 +126,6 @@ describe('email delivery through the outbox', () => {
       assert.equal(slow.mostAtOnce, 3);
     } finally {
       await hub.stop();
-      await slow.close();
     }
   });
 

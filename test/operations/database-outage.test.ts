@@ -4,36 +4,37 @@ import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
 import { register } from '../support/flows.js';
-import { startTestHub, type TestHub } from '../support/hub.js';
+import { type MailingTestHub, startMailingHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
+import type { SmtpCapture, SmtpCaptureOptions } from '../support/smtp-capture.js';
 import { proxyDatabase, type TcpProxy } from '../support/tcp-proxy.js';
 
 const key = generateTestKeyPair().publicPem;
+
+/** A hub whose database connections pass through a proxy the test can cut, with its own SMTP capture. */
+async function startProxiedHub(name: string, env: Record<string, string>, smtp?: SmtpCaptureOptions) {
+  const db = await createTestDatabase(name);
+  const { proxy, url } = await proxyDatabase(db.url);
+  const hub = await startMailingHub(name, { DATABASE_URL: url, OUTBOX_RETRY_BASE_SECONDS: '1', ...env }, { db, smtp });
+  const stop = async () => {
+    await hub.stop();
+    await proxy.close();
+    await db.drop();
+  };
+  return { db, proxy, smtp: hub.smtp, hub, stop };
+}
 
 describe('PostgreSQL goes away under load and comes back', () => {
   let db: TestDatabase;
   let proxy: TcpProxy;
   let smtp: SmtpCapture;
-  let hub: TestHub;
+  let hub: MailingTestHub;
+  let stop: (() => Promise<void>) | undefined;
 
   before(async () => {
-    db = await createTestDatabase('db_outage');
-    const proxied = await proxyDatabase(db.url);
-    proxy = proxied.proxy;
-    smtp = await startSmtpCapture();
-    hub = await startTestHub(
-      'db_outage',
-      { DATABASE_URL: proxied.url, SMTP_URL: smtp.url, RATE_IP_REGISTRATIONS_PER_MINUTE: '100000', OUTBOX_RETRY_BASE_SECONDS: '1' },
-      { db },
-    );
+    ({ db, proxy, smtp, hub, stop } = await startProxiedHub('db_outage', { RATE_IP_REGISTRATIONS_PER_MINUTE: '100000' }));
   });
-  after(async () => {
-    await hub?.stop();
-    await proxy?.close();
-    await smtp?.close();
-    await db?.drop();
-  });
+  after(() => stop?.());
 
   it('answers 503 fast while the database is away, never crashes, and loses no accepted registration or email', async () => {
     const accepted: string[] = [];
@@ -96,20 +97,8 @@ describe('PostgreSQL goes away while an email is being sent', () => {
   const outboxRow = async (db: TestDatabase) =>
     (await db.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM mail_outbox`))[0]!;
 
-  /** A hub whose database connections pass through a proxy, and a mail server that takes 1.5 s per message. */
-  async function setUp(name: string) {
-    const db = await createTestDatabase(name);
-    const { proxy, url } = await proxyDatabase(db.url);
-    const smtp = await startSmtpCapture({ delayMs: 1500 });
-    const hub = await startTestHub(name, { DATABASE_URL: url, SMTP_URL: smtp.url, OUTBOX_RETRY_BASE_SECONDS: '1' }, { db });
-    const stop = async () => {
-      await hub.stop();
-      await proxy.close();
-      await smtp.close();
-      await db.drop();
-    };
-    return { db, proxy, smtp, hub, stop };
-  }
+  // The mail server takes 1.5 s per message: the database is cut while a message is on its way.
+  const setUp = (name: string) => startProxiedHub(name, {}, { delayMs: 1500 });
 
   it('an email that left during the outage is recorded as sent when the database is back, not sent again', async () => {
     const { db, proxy, smtp, hub, stop } = await setUp('db_outage_sent');

@@ -5,7 +5,7 @@ import { HubConfig } from '../../src/config/hub-config.js';
 import { startHub, type RunningHub } from '../../src/hub.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { freePort } from './ports.js';
-import { startSmtpCapture, type SmtpCapture } from './smtp-capture.js';
+import { startSmtpCapture, type SmtpCapture, type SmtpCaptureOptions } from './smtp-capture.js';
 
 export interface TestHub extends RunningHub {
   readonly db: TestDatabase;
@@ -62,9 +62,9 @@ export interface MailingTestHub extends TestHub {
 export async function startMailingHub(
   suite: string,
   env: Record<string, string> = {},
-  options: { db?: TestDatabase } = {},
+  options: { db?: TestDatabase; smtp?: SmtpCaptureOptions } = {},
 ): Promise<MailingTestHub> {
-  const smtp = await startSmtpCapture();
+  const smtp = await startSmtpCapture(options.smtp);
   const hub = await startTestHub(suite, { SMTP_URL: smtp.url, ...env }, options);
   return {
     ...hub,
