@@ -11,11 +11,12 @@ export interface ComposedMail {
 }
 
 /**
- * Writes an outbox message at delivery time, inside the worker's transaction (so anything it stores, such as
- * a token hash, is rolled back if the send fails). Returns null when there is nothing to send any more.
- * The feature that queues a kind of email provides the composer (the verification feature does), so the mail
- * module does not depend on it.
+ * Writes outbox messages at delivery time, inside the worker's claim transaction (so anything it stores, such as
+ * a token hash, is rolled back with the claim). It receives the whole claimed batch so that it can read and write
+ * for all of them in one round trip, and answers in the same order: a message, or null when there is nothing to
+ * send any more. The feature that queues a kind of email provides the composer (the verification feature does),
+ * so the mail module does not depend on it.
  */
 export abstract class MailComposer {
-  abstract compose(message: OutboxMessage, manager: EntityManager): Promise<ComposedMail | null>;
+  abstract compose(messages: readonly OutboxMessage[], manager: EntityManager): Promise<(ComposedMail | null)[]>;
 }

@@ -5,7 +5,7 @@ import { CHANNELS } from '../database/channels.js';
 import { PgListener } from '../database/pg-listener.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { MailAttempt } from './mail-attempt.entity.js';
-import { MailComposer } from './mail-composer.js';
+import { type ComposedMail, MailComposer } from './mail-composer.js';
 import { OutboxMessage } from './outbox.entity.js';
 import { OutboxService } from './outbox.service.js';
 import { describeSendError, retryDelaySeconds } from './retry.js';
@@ -68,7 +68,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.wake?.();
   }
 
-  /** Stop polling, let the message in hand finish, close the transport. */
+  /** Stop polling, let the batch in hand finish, close the transport. */
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.wake?.();
@@ -77,37 +77,23 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * Delivers every message due now, up to OUTBOX_CONCURRENCY at a time; resolves with how many were processed
-   * once every lane has finished (rejects if one failed, e.g. the database is down). One drain at a time per instance.
+   * Delivers every message due now, in batches of up to OUTBOX_CONCURRENCY sent at once; resolves with how many
+   * were processed (rejects if the database failed). One drain at a time per instance.
    *
-   * Lanes open as work turns up: one to begin with, and one more each time a lane claims a message, up to the
-   * limit; a lane that finds nothing due closes. Every queued email wakes every instance (NOTIFY), so opening all
-   * lanes at once would cost an empty claim per lane and instance for each email while delivery keeps pace.
+   * A batch is claimed, composed, and later recorded as sent, in one statement each, whatever its size: under load
+   * the messages that queue while one batch is out leave together in the next, so the database's share of an email
+   * falls as the rate rises. A quiet hub sends batches of one, as soon as each email is queued.
    */
   drain(): Promise<number> {
-    this.draining ??= new Promise<number>((resolve, reject) => {
+    this.draining ??= (async () => {
       let processed = 0;
-      let open = 0;
-      let failure: { error: unknown } | undefined;
-      const openLane = () => {
-        open++;
-        void (async () => {
-          try {
-            const onClaimed = () => {
-              if (open < this.config.outboxConcurrency && !failure) openLane();
-            };
-            while (this.running && !failure && (await this.deliverOne(onClaimed))) processed++;
-          } catch (error) {
-            failure ??= { error };
-          }
-          if (--open > 0) return;
-          this.draining = undefined;
-          if (failure) reject(failure.error);
-          else resolve(processed);
-        })();
-      };
-      openLane();
-    });
+      try {
+        for (let sent = -1; this.running && sent !== 0; processed += sent) sent = await this.deliverBatch();
+        return processed;
+      } finally {
+        this.draining = undefined;
+      }
+    })();
     return this.draining;
   }
 
@@ -140,95 +126,111 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * Claims one due message and composes it in a short transaction that also moves the message's next attempt
-   * a lease into the future, so no other instance takes it while it is being sent; then sends outside any
-   * transaction and records the outcome. A crash mid-send leaves the message to be retried when the lease ends.
-   * The link's token is committed before the email leaves, so it works the moment the email arrives.
+   * Claims up to OUTBOX_CONCURRENCY due messages and composes them in a short transaction that also moves their
+   * next attempt a lease into the future, so no other instance takes them while they are being sent; then sends
+   * them at once, outside any transaction, and records the outcomes. A crash mid-send leaves the messages to be
+   * retried when the lease ends. The links' tokens are committed before the emails leave, so each works the moment
+   * its email arrives. Resolves with the number of messages claimed.
    */
-  private async deliverOne(onClaimed: () => void): Promise<boolean> {
-    let leased: { id: string; lease: string } | undefined;
-    const claim = await this.dataSource
+  private async deliverBatch(): Promise<number> {
+    const leased: ClaimedMessage[] = [];
+    const claimed = await this.dataSource
       .transaction(async (manager) => {
         // Claim and lease in one statement: the next attempt moves a lease into the future and counts the attempt.
         // (Wrapped in a SELECT because TypeORM answers a bare UPDATE with [rows, count].)
-        const [claimed] = (await manager.query(
+        const rows = (await manager.query(
           `WITH claimed AS (
              UPDATE mail_outbox
                 SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $1)
-              WHERE id = (SELECT id FROM mail_outbox
-                           WHERE status = 'queued' AND next_attempt_at <= now()
-                           ORDER BY next_attempt_at, id
-                           LIMIT 1
-                           FOR UPDATE SKIP LOCKED)
+              WHERE id IN (SELECT id FROM mail_outbox
+                            WHERE status = 'queued' AND next_attempt_at <= now()
+                            ORDER BY next_attempt_at, id
+                            LIMIT $2
+                            FOR UPDATE SKIP LOCKED)
              RETURNING id, request_id, kind, recipient, attempts, next_attempt_at::text AS lease
            )
-           SELECT * FROM claimed`,
-          [SEND_LEASE_SECONDS],
+           SELECT * FROM claimed ORDER BY id`,
+          [SEND_LEASE_SECONDS, this.config.outboxConcurrency],
         )) as Array<{ id: string; request_id: string | null; kind: string; recipient: string; attempts: number; lease: string }>;
-        if (!claimed) return undefined;
-        leased = { id: claimed.id, lease: claimed.lease };
-        const message = Object.assign(new OutboxMessage(), {
-          id: claimed.id,
-          requestId: claimed.request_id,
-          kind: claimed.kind,
-          recipient: claimed.recipient,
-          attempts: claimed.attempts,
-          status: 'queued' as const,
-        });
-        const mail = await this.composer.compose(message, manager);
-        if (!mail) {
+        if (rows.length === 0) return [];
+        const messages = rows.map((row) =>
+          Object.assign(new OutboxMessage(), {
+            id: row.id,
+            requestId: row.request_id,
+            kind: row.kind,
+            recipient: row.recipient,
+            attempts: row.attempts,
+            status: 'queued' as const,
+          }),
+        );
+        leased.push(...messages.map((message, i) => ({ message, lease: rows[i]!.lease, mail: null })));
+        const mails = await this.composer.compose(messages, manager);
+        const cancelled = messages.filter((_, i) => !mails[i]).map((message) => message.id);
+        if (cancelled.length > 0) {
           // Not an attempt: nothing was sent.
-          await manager.query(`UPDATE mail_outbox SET status = 'cancelled', attempts = attempts - 1 WHERE id = $1`, [message.id]);
+          await manager.query(`UPDATE mail_outbox SET status = 'cancelled', attempts = attempts - 1 WHERE id = ANY($1::bigint[])`, [cancelled]);
         }
-        return { message, mail, lease: claimed.lease };
+        return leased.map((claim, i) => ({ ...claim, mail: mails[i] ?? null }));
       })
       .catch((error: unknown) => {
         // The claim may have committed even so (a COMMIT whose answer was lost).
-        if (leased) this.unrecorded.set(leased.id, { lease: leased.lease, sent: false });
+        for (const { message, lease } of leased) this.unrecorded.set(message.id, { lease, sent: false });
         throw error;
       });
-    if (!claim) return false;
-    onClaimed();
-    const { message, mail, lease } = claim;
-    const attempt = message.attempts;
-    const log = { outboxId: message.id, kind: message.kind, domain: message.recipient.split('@')[1], attempt };
-    if (!mail) {
-      this.metrics.mailAttempts.inc({ result: 'cancelled' });
-      this.logger.log({ event: 'email_cancelled', ...log }, 'email no longer needed (request superseded, used or expired)');
-      return true;
+    if (claimed.length === 0) return 0;
+
+    const sent: ClaimedMessage[] = [];
+    const outcomes = await Promise.allSettled(
+      claimed.map(async (claim) => {
+        if (!claim.mail) {
+          this.metrics.mailAttempts.inc({ result: 'cancelled' });
+          this.logger.log({ event: 'email_cancelled', ...logFields(claim.message) }, 'email no longer needed (request superseded, used or expired)');
+          return;
+        }
+        try {
+          await this.transport.send(claim.mail);
+        } catch (error) {
+          await this.recordFailure(claim.message, describeSendError(error)).catch((recordError: unknown) => {
+            this.unrecorded.set(claim.message.id, { lease: claim.lease, sent: false });
+            throw recordError;
+          });
+          return;
+        }
+        sent.push(claim);
+      }),
+    );
+    if (sent.length > 0) {
+      await this.recordSent(sent.map((claim) => claim.message.id)).catch((error: unknown) => {
+        for (const { message, lease } of sent) this.unrecorded.set(message.id, { lease, sent: true });
+        throw error;
+      });
+      for (const { message } of sent) {
+        this.logger.log({ event: 'email_sent', transport: this.transport.kind, ...logFields(message) }, 'email sent');
+      }
     }
-    const remember = (sent: boolean) => (error: unknown) => {
-      this.unrecorded.set(message.id, { lease, sent });
-      throw error;
-    };
-    try {
-      await this.transport.send(mail);
-    } catch (error) {
-      await this.recordFailure(message, attempt, describeSendError(error), log).catch(remember(false));
-      return true;
-    }
-    await this.recordSent(message.id).catch(remember(true));
-    this.logger.log({ event: 'email_sent', transport: this.transport.kind, ...log }, 'email sent');
-    return true;
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+    return claimed.length;
   }
 
-  /** One statement (atomic without a transaction): the message is sent, and the attempt is recorded. */
-  private async recordSent(id: string): Promise<void> {
+  /** One statement (atomic without a transaction): the messages are sent, and their attempts are recorded. */
+  private async recordSent(ids: string[]): Promise<void> {
     await this.dataSource.query(
       `WITH sent AS (
-         UPDATE mail_outbox SET status = 'sent', sent_at = now(), last_error = NULL WHERE id = $1 AND status <> 'sent' RETURNING id
+         UPDATE mail_outbox SET status = 'sent', sent_at = now(), last_error = NULL
+          WHERE id = ANY($1::bigint[]) AND status <> 'sent' RETURNING id
        )
        INSERT INTO mail_attempts (outbox_id, ok, error) SELECT id, true, NULL FROM sent`,
-      [id],
+      [ids],
     );
-    this.metrics.mailAttempts.inc({ result: 'sent' });
+    this.metrics.mailAttempts.inc({ result: 'sent' }, ids.length);
   }
 
   /** Writes what an outage left unrecorded (see `unrecorded`); throws while the database is still away. */
   private async writeUnrecordedOutcomes(): Promise<void> {
     for (const [id, { lease, sent }] of this.unrecorded) {
       if (sent) {
-        await this.recordSent(id);
+        await this.recordSent([id]);
         this.logger.log({ event: 'email_sent', outboxId: id, transport: this.transport.kind }, 'email sent (recorded once the database was back)');
       } else {
         await this.dataSource.query(
@@ -241,7 +243,9 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  private async recordFailure(message: OutboxMessage, attempt: number, reason: string, log: Record<string, unknown>): Promise<void> {
+  private async recordFailure(message: OutboxMessage, reason: string): Promise<void> {
+    const attempt = message.attempts;
+    const log = logFields(message);
     const dead = attempt >= this.config.outboxMaxAttempts;
     const delay = retryDelaySeconds(attempt, this.config.outboxRetryBaseSeconds, this.config.outboxRetryMaxSeconds);
     await this.dataSource.transaction(async (manager) => {
@@ -262,4 +266,15 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     if (dead) this.logger.error({ event: 'email_dead', ...log, error: reason }, 'email undeliverable: gave up after the last attempt');
     else this.logger.warn({ event: 'email_failed', ...log, error: reason, retryInSeconds: delay }, 'email delivery failed; will retry');
   }
+}
+
+interface ClaimedMessage {
+  message: OutboxMessage;
+  /** The lease this instance wrote (next_attempt_at as text, microseconds intact). */
+  lease: string;
+  mail: ComposedMail | null;
+}
+
+function logFields(message: OutboxMessage) {
+  return { outboxId: message.id, kind: message.kind, domain: message.recipient.split('@')[1], attempt: message.attempts };
 }

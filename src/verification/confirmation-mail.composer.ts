@@ -11,7 +11,7 @@ import { VerificationRequest } from './verification-request.entity.js';
 export const CONFIRMATION_MAIL_KIND = 'confirmation';
 
 /**
- * Writes the confirmation email at delivery time. A fresh token is minted for each delivery attempt and only
+ * Writes the confirmation emails at delivery time. A fresh token is minted for each delivery attempt and only
  * its hash is stored, so the outbox never holds a usable link. (A token whose email failed to leave is
  * harmless: nobody ever saw it, and it dies with its request.)
  */
@@ -21,23 +21,33 @@ export class ConfirmationMailComposer extends MailComposer {
     super();
   }
 
-  async compose(message: OutboxMessage, manager: EntityManager): Promise<ComposedMail | null> {
-    if (message.kind !== CONFIRMATION_MAIL_KIND || !message.requestId) return null;
-    const { token, hash } = mintToken();
-    // One round trip: the token is stored only if the request is still pending and unexpired. Superseded,
+  async compose(messages: readonly OutboxMessage[], manager: EntityManager): Promise<(ComposedMail | null)[]> {
+    const wanted = messages.filter((message) => message.kind === CONFIRMATION_MAIL_KIND && message.requestId);
+    if (wanted.length === 0) return messages.map(() => null);
+    const minted = wanted.map((message) => ({ requestId: message.requestId!, ...mintToken() }));
+    // One round trip for the batch: a token is stored only for a request still pending and unexpired. Superseded,
     // confirmed or expired before we got to send it, the email would only confuse: no row, no email.
-    const [row] = (await manager.query(
-      `WITH request AS (
-         SELECT * FROM verification_requests WHERE id = $1 AND status = 'pending' AND expires_at > now()
+    const rows = (await manager.query(
+      `WITH wanted AS (
+         SELECT * FROM unnest($1::uuid[], $2::bytea[]) AS wanted (request_id, token_hash)
+       ), request AS (
+         SELECT r.* FROM verification_requests r JOIN wanted ON wanted.request_id = r.id
+          WHERE r.status = 'pending' AND r.expires_at > now()
        ), token AS (
-         INSERT INTO verification_tokens (token_hash, request_id) SELECT $2, id FROM request RETURNING request_id
+         INSERT INTO verification_tokens (token_hash, request_id)
+         SELECT wanted.token_hash, wanted.request_id FROM wanted JOIN request ON request.id = wanted.request_id
+         RETURNING request_id
        )
        SELECT to_jsonb(request) AS request FROM request JOIN token ON token.request_id = request.id`,
-      [message.requestId, hash],
+      [minted.map((token) => token.requestId), minted.map((token) => token.hash)],
     )) as Array<{ request: Record<string, unknown> }>;
-    if (!row) return null;
-    const request = hydrate(manager, VerificationRequest, row.request);
-    const link = `${this.config.publicUrl}/confirm/${token}`;
-    return { to: request.contact, ...confirmationEmail(request, link, this.config.publicUrl), link };
+    const requests = new Map(rows.map(({ request }) => [request.id as string, hydrate(manager, VerificationRequest, request)]));
+    const tokens = new Map(minted.map((token) => [token.requestId, token.token]));
+    return messages.map((message) => {
+      const request = message.kind === CONFIRMATION_MAIL_KIND && message.requestId ? requests.get(message.requestId) : undefined;
+      if (!request) return null;
+      const link = `${this.config.publicUrl}/confirm/${tokens.get(request.id)}`;
+      return { to: request.contact, ...confirmationEmail(request, link, this.config.publicUrl), link };
+    });
   }
 }
