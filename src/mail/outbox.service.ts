@@ -1,37 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { CHANNELS } from '../database/channels.js';
+import { DataSource } from 'typeorm';
 import { OutboxMessage } from './outbox.entity.js';
 
-export interface NewOutboxMessage {
-  kind: string;
-  requestId: string;
-  recipient: string;
-}
-
-/** Writes to and reads the outbox. Enqueueing happens inside the caller's transaction: request and email are one write. */
+/**
+ * Reads and requeues the outbox, and wakes this instance's worker. Emails are queued by the feature that needs
+ * them, in the same statement as what they are about (verification's writeRequest), with a NOTIFY on
+ * CHANNELS.outbox that wakes every instance.
+ */
 @Injectable()
 export class OutboxService {
   private readonly wakeListeners = new Set<() => void>();
 
   constructor(private readonly dataSource: DataSource) {}
-
-  /** Queues an email and wakes every instance's worker (NOTIFY is delivered when the transaction commits). */
-  async enqueue(manager: EntityManager, message: NewOutboxMessage): Promise<void> {
-    // One statement, one round trip: registration is CPU-bound on round trips through the driver and TypeORM.
-    await manager.query(
-      `WITH queued AS (
-         INSERT INTO mail_outbox (kind, request_id, recipient, status) VALUES ($1, $2, $3, 'queued') RETURNING id
-       )
-       SELECT id, pg_notify($4, '') FROM queued`,
-      [message.kind, message.requestId, message.recipient, CHANNELS.outbox],
-    );
-  }
-
-  /** A superseded request's email is not sent if it has not gone out yet. */
-  async cancelForRequest(manager: EntityManager, requestId: string): Promise<void> {
-    await manager.update(OutboxMessage, { requestId, status: 'queued' }, { status: 'cancelled' });
-  }
 
   /** Asks this instance's worker to look for due messages now (after a commit that queued one). */
   nudge(): void {

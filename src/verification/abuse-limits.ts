@@ -15,8 +15,8 @@ export interface EmailHistory {
 /**
  * Per-domain limits on confirmation emails, so the hub cannot be used to flood a webmaster's mailbox:
  * a cooldown between two emails and a daily cap. Every request sends exactly one email, so counting
- * requests counts emails. The history is read inside the transaction that holds the domain's advisory lock,
- * which is what makes it exact across instances.
+ * requests counts emails. The history is exact across instances because a request is written only if the
+ * domain is still as it was read (writeRequest).
  */
 export function assertEmailAllowed(
   config: Pick<HubConfig, 'rateDomainCooldownSeconds' | 'rateDomainDailyCap'>,
@@ -24,7 +24,7 @@ export function assertEmailAllowed(
   emails: EmailHistory,
 ): void {
   const cooldown = config.rateDomainCooldownSeconds;
-  if (emails.sinceLastSeconds !== null && emails.sinceLastSeconds < cooldown) {
+  if (cooldown > 0 && emails.sinceLastSeconds !== null && emails.sinceLastSeconds < cooldown) {
     const wait = Math.max(1, Math.ceil(cooldown - emails.sinceLastSeconds));
     throw new TooManyRequestsException(
       `domain: a confirmation email was sent to ${domain} less than ${cooldown} s ago (RATE_DOMAIN_COOLDOWN_SECONDS); retry in ${wait} s`,

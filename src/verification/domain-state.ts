@@ -16,17 +16,22 @@ type JsonRow = Record<string, unknown>;
 
 /**
  * Reads a domain's state in one round trip (registration makes one request per call, so round trips are its
- * cost). Call it under the domain's lock (lockDomain), so the state cannot change before the transaction ends.
+ * cost). One statement sees one snapshot; what a caller decides from it is written by writeRequest, which
+ * writes nothing if the domain changed in between.
+ *
+ * Ages are measured from clock_timestamp(), not now(): now() is when the transaction began, which under the
+ * domain's lock can be before a request that committed while this one waited, so that request would look
+ * younger than zero.
  */
 export async function readDomainState(manager: EntityManager, domain: string): Promise<DomainState> {
   const [row] = (await manager.query(
     `SELECT (SELECT to_jsonb(p) FROM peers p WHERE p.domain = $1) AS peer,
             (SELECT to_jsonb(r) FROM verification_requests r WHERE r.domain = $1 AND r.status = 'pending') AS pending,
             count(*)::int AS today,
-            extract(epoch FROM now() - max(created_at))::float AS since_last,
-            extract(epoch FROM min(created_at) + interval '1 day' - now())::float AS until_oldest_expires
+            extract(epoch FROM clock_timestamp() - max(created_at))::float AS since_last,
+            extract(epoch FROM min(created_at) + interval '1 day' - clock_timestamp())::float AS until_oldest_expires
        FROM verification_requests
-      WHERE domain = $1 AND created_at > now() - interval '1 day'`,
+      WHERE domain = $1 AND created_at > clock_timestamp() - interval '1 day'`,
     [domain],
   )) as [{ peer: JsonRow | null; pending: JsonRow | null; today: number; since_last: number | null; until_oldest_expires: number | null }];
   return {

@@ -1,14 +1,13 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { HubConfig } from '../config/hub-config.js';
 import { OutboxService } from '../mail/outbox.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { hydrate } from '../database/hydrate.js';
 import type { Peer } from '../peers/peer.entity.js';
 import type { ParsedPublicKey } from '../protocol/public-key.js';
 import { assertEmailAllowed } from './abuse-limits.js';
-import { CONFIRMATION_MAIL_KIND } from './confirmation-mail.composer.js';
-import { readDomainState } from './domain-state.js';
+import { type DomainState, readDomainState } from './domain-state.js';
+import { domainLockKey, type NewRequest, writeRequest } from './request-writer.js';
 import { VerificationRequest } from './verification-request.entity.js';
 
 export interface RegistrationInput {
@@ -25,8 +24,8 @@ export type RegistrationOutcome =
 
 /**
  * Creates the requests that only the domain's contact can confirm. Each one is written together with its
- * email (outbox) in one transaction, under a per-domain advisory lock so that concurrent requests for one
- * domain are serialised: one live request, one email.
+ * email (outbox) in one statement that supersedes exactly the pending request it was decided on, so that
+ * concurrent requests for one domain leave one live request and one email (see decideAndWrite).
  */
 @Injectable()
 export class VerificationService {
@@ -40,31 +39,31 @@ export class VerificationService {
   ) {}
 
   async requestRegistration(input: RegistrationInput): Promise<RegistrationOutcome> {
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      await lockDomain(manager, input.domain);
-      const { peer, pending, emails } = await readDomainState(manager, input.domain);
+    const decided = await this.decideAndWrite(input.domain, ({ peer, pending, emails }): Decision<RegistrationOutcome> => {
       // Rocket.Chat registers again on every start: the same data for a confirmed domain changes nothing.
       if (peer && !peer.revokedAt && peer.url === input.url && peer.fingerprint === input.key.fingerprint) {
-        return { status: 'confirmed' as const, peer };
+        return { answer: { status: 'confirmed', peer } };
       }
       const live = pending && pending.expiresAt.getTime() > Date.now() ? pending : null;
       if (live && live.action === 'register' && live.url === input.url && live.fingerprint === input.key.fingerprint &&
           live.contact === input.contact && this.withinCooldown(live)) {
         // An identical request whose email just went out: answer it again rather than mail twice.
-        return { status: 'pending' as const, request: live, emailQueued: false };
+        return { answer: { status: 'pending', request: live, emailQueued: false } };
       }
       assertEmailAllowed(this.config, input.domain, emails);
-      const request = await this.createRequest(manager, pending, {
-        action: 'register',
-        domain: input.domain,
-        url: input.url,
-        publicKey: input.key.pem,
-        fingerprint: input.key.fingerprint,
-        contact: input.contact,
-        requesterIp: input.requesterIp,
-      });
-      return { status: 'pending' as const, request, emailQueued: true };
+      return {
+        create: {
+          action: 'register',
+          domain: input.domain,
+          url: input.url,
+          publicKey: input.key.pem,
+          fingerprint: input.key.fingerprint,
+          contact: input.contact,
+          requesterIp: input.requesterIp,
+        },
+      };
     });
+    const outcome = 'answer' in decided ? decided.answer : { status: 'pending' as const, request: decided.created, emailQueued: true };
     this.metrics.registrations.inc({
       outcome: outcome.status === 'confirmed' ? 'unchanged' : outcome.emailQueued ? 'pending' : 'repeated',
     });
@@ -73,41 +72,45 @@ export class VerificationService {
   }
 
   async requestRemoval(domain: string, requesterIp: string | null): Promise<VerificationRequest> {
-    const request = await this.dataSource.transaction(async (manager) => {
-      await lockDomain(manager, domain);
-      const { peer, pending, emails } = await readDomainState(manager, domain);
+    const decided = await this.decideAndWrite(domain, ({ peer, emails }): Decision<never> => {
       if (!peer || peer.revokedAt) throw new NotFoundException(`domain: ${domain} is not registered with this hub`);
       assertEmailAllowed(this.config, domain, emails);
-      return this.createRequest(manager, pending, { action: 'remove', domain, contact: peer.contact, requesterIp });
+      return { create: { action: 'remove', domain, contact: peer.contact, requesterIp } };
     });
+    const request = 'created' in decided ? decided.created : decided.answer;
     this.afterCommit(request);
     return request;
   }
 
-  /** Writes a new request and its email; `pending` (the domain's pending request, read under the lock) is superseded. */
-  private async createRequest(
-    manager: EntityManager,
-    pending: VerificationRequest | null,
-    fields: Pick<VerificationRequest, 'action' | 'domain' | 'contact' | 'requesterIp'> &
-      Partial<Pick<VerificationRequest, 'url' | 'publicKey' | 'fingerprint'>>,
-  ): Promise<VerificationRequest> {
-    // At most one request per domain is pending (writers hold the domain's lock), so a new domain, the common
-    // case, has nothing to supersede and needs no UPDATE.
-    if (pending) {
-      await manager.update(VerificationRequest, { id: pending.id, status: 'pending' }, { status: 'superseded', completedAt: () => 'now()' });
-      await this.outbox.cancelForRequest(manager, pending.id);
+  /**
+   * Reads the domain's state, lets `decide` answer or ask for a new request, and writes that request with its
+   * email (writeRequest). The first try takes no lock and no transaction, two round trips in all: the write
+   * checks that the domain has not changed since it was read, and writes nothing if it has. Then the domain is
+   * read and decided again under its lock, where only a confirmation landing in between can change it.
+   */
+  private async decideAndWrite<T>(domain: string, decide: (state: DomainState) => Decision<T>): Promise<{ answer: T } | { created: VerificationRequest }> {
+    const attempt = async (manager: EntityManager) => {
+      const state = await readDomainState(manager, domain);
+      const decision = decide(state);
+      if ('answer' in decision) return decision;
+      const created = await writeRequest(manager, state.pending?.id ?? null, decision.create, this.config.tokenTtlHours);
+      return created ? { created } : null;
+    };
+    const first = await attempt(this.dataSource.manager).catch(nullOnConflict);
+    if (first) return first;
+    for (let retry = 1; ; retry++) {
+      const locked = await this.dataSource
+        .transaction(async (manager) => {
+          await lockDomain(manager, domain);
+          return attempt(manager);
+        })
+        .catch(nullOnConflict);
+      if (locked) return locked;
+      if (retry === LOCKED_RETRIES) {
+        this.logger.warn({ domain }, `gave up writing a request for ${domain} after ${LOCKED_RETRIES} conflicting changes`);
+        throw new ServiceUnavailableException(`domain: ${domain} is changing; try again`);
+      }
     }
-
-    const [{ request: row }] = (await manager.query(
-      `INSERT INTO verification_requests (action, domain, url, public_key, fingerprint, contact, requester_ip, status, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', now() + make_interval(hours => $8))
-       RETURNING to_jsonb(verification_requests) AS request`,
-      [fields.action, fields.domain, fields.url ?? null, fields.publicKey ?? null, fields.fingerprint ?? null, fields.contact, fields.requesterIp,
-        this.config.tokenTtlHours],
-    )) as [{ request: Record<string, unknown> }];
-    const request = hydrate(manager, VerificationRequest, row);
-    await this.outbox.enqueue(manager, { kind: CONFIRMATION_MAIL_KIND, requestId: request.id, recipient: request.contact });
-    return request;
   }
 
   private withinCooldown(request: VerificationRequest): boolean {
@@ -126,5 +129,18 @@ export class VerificationService {
 
 /** Serialises work on one domain across connections and instances, for the length of the transaction. */
 export async function lockDomain(manager: EntityManager, domain: string): Promise<void> {
-  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7301))`, [`domain:${domain}`]);
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7301))`, [domainLockKey(domain)]);
+}
+
+/** What a registration or removal decides from the domain's state: an answer, or a new request to write. */
+type Decision<T> = { answer: T } | { create: NewRequest };
+
+// Under the lock only a confirmation can change the domain between the read and the write, and each one uses up
+// the pending request: a few tries are plenty.
+const LOCKED_RETRIES = 5;
+
+/** A unique violation: another pending request for the domain was written between the read and the write. */
+function nullOnConflict(error: unknown): null {
+  if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') return null;
+  throw error;
 }

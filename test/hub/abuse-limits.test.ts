@@ -44,6 +44,37 @@ describe('abuse limits', () => {
     }
   });
 
+  it('forty simultaneous registrations of one domain with different data and no cooldown: the daily cap holds exactly', async () => {
+    // Every write supersedes exactly the pending request it was decided on (or finds none), so requests that read
+    // the same state cannot both be written: the count the cap is checked against is never stale.
+    const hub = await startTestHub('burst_cap', {
+      SMTP_URL: smtp.url, RATE_IP_REGISTRATIONS_PER_MINUTE: '1000', RATE_DOMAIN_COOLDOWN_SECONDS: '0', RATE_DOMAIN_DAILY_CAP: '10',
+    });
+    try {
+      const domain = 'race.example.com';
+      const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => register(hub.url, body(domain, `https://${domain}/v${i}`))));
+      const statuses = responses.map((r) => r.status);
+      assert.deepEqual(
+        [statuses.filter((s) => s === 202).length, statuses.filter((s) => s === 429).length],
+        [10, 30],
+        statuses.join(','),
+      );
+      for (const refused of responses.filter((r) => r.status === 429)) assert.match(refused.body.message, /RATE_DOMAIN_DAILY_CAP/);
+      const requests = await hub.db.query<{ status: string; n: number }>(
+        `SELECT status, count(*)::int AS n FROM verification_requests WHERE domain = $1 GROUP BY status ORDER BY status`, [domain]);
+      assert.deepEqual(requests, [{ status: 'pending', n: 1 }, { status: 'superseded', n: 9 }]);
+      // The pending request's email is queued or sent; a superseded one's was cancelled unless it had already left.
+      assert.equal(await count(hub, `SELECT count(*)::int AS n FROM mail_outbox`), 10);
+      assert.equal(
+        await count(hub, `SELECT count(*)::int AS n FROM mail_outbox o JOIN verification_requests r ON r.id = o.request_id
+                           WHERE r.status = 'pending' AND o.status IN ('queued', 'sent')`),
+        1,
+      );
+    } finally {
+      await hub.stop();
+    }
+  });
+
   it('caps confirmation emails per domain per day', async () => {
     const hub = await startTestHub('daily_cap', { SMTP_URL: smtp.url, RATE_DOMAIN_COOLDOWN_SECONDS: '0', RATE_DOMAIN_DAILY_CAP: '2' });
     try {
@@ -99,6 +130,11 @@ describe('assertEmailAllowed (the per-domain rule on its own)', () => {
     assert.equal(error?.retryAfterSeconds, 40);
     assert.match(error!.message, /^domain: .*a\.example\.com less than 60 s ago \(RATE_DOMAIN_COOLDOWN_SECONDS\); retry in 40 s$/);
     assert.equal(refusal({ today: 1, sinceLastSeconds: 59.99, untilOldestExpiresSeconds: 1 })?.retryAfterSeconds, 1);
+  });
+
+  it('never refuses for the cooldown when it is 0, even for an email sent this instant', () => {
+    assertEmailAllowed({ rateDomainCooldownSeconds: 0, rateDomainDailyCap: 5 }, 'a.example.com', { today: 1, sinceLastSeconds: 0, untilOldestExpiresSeconds: 86_400 });
+    assertEmailAllowed({ rateDomainCooldownSeconds: 0, rateDomainDailyCap: 5 }, 'a.example.com', { today: 1, sinceLastSeconds: -0.01, untilOldestExpiresSeconds: 86_400 });
   });
 
   it('refuses at the daily cap until the oldest email leaves the window', () => {
