@@ -2,6 +2,4 @@
 export const CHANNELS = {
   /** payload: a domain whose lookup answer changed (confirmed, updated, removed, revoked). */
   peerChanged: 'hub_peer_changed',
-  /** payload: empty; an email was queued, workers should look now. */
-  outbox: 'hub_outbox',
 } as const;

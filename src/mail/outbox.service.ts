@@ -4,8 +4,9 @@ import { OutboxMessage } from './outbox.entity.js';
 
 /**
  * Reads and requeues the outbox, and wakes this instance's worker. Emails are queued by the feature that needs
- * them, in the same statement as what they are about (verification's writeRequest), with a NOTIFY on
- * CHANNELS.outbox that wakes every instance.
+ * them, in the same statement as what they are about (verification's writeRequest); the instance that queued one
+ * wakes its own worker (nudge), and the others find it at their next poll (OUTBOX_POLL_MS). No NOTIFY: waking
+ * every instance for every email cost ~40% of registration throughput (see the README's Performance section).
  */
 @Injectable()
 export class OutboxService {

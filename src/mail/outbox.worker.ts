@@ -1,8 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { HubConfig } from '../config/hub-config.js';
-import { CHANNELS } from '../database/channels.js';
-import { PgListener } from '../database/pg-listener.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { MailAttempt } from './mail-attempt.entity.js';
 import { type ComposedMail, MailComposer } from './mail-composer.js';
@@ -49,16 +47,12 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly dataSource: DataSource,
     private readonly composer: MailComposer,
     private readonly outbox: OutboxService,
-    private readonly listener: PgListener,
     private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
     this.transport = createMailTransport(this.config);
     this.outbox.onNudge(() => this.poke());
-    this.listener.on('notification', (channel: string) => {
-      if (channel === CHANNELS.outbox) this.poke();
-    });
     this.running = true;
     this.loop = this.run();
   }

@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import { CHANNELS } from '../database/channels.js';
 import { hydrate } from '../database/hydrate.js';
 import { CONFIRMATION_MAIL_KIND } from './confirmation-mail.composer.js';
 import { VerificationRequest } from './verification-request.entity.js';
@@ -45,10 +44,10 @@ export async function writeRequest(
        SELECT $11, id, contact, 'queued' FROM request
        RETURNING id
      )
-     SELECT to_jsonb(request) AS request, pg_notify($12, '') FROM request, queued`,
+     SELECT to_jsonb(request) AS request FROM request, queued`,
     [
       request.action, request.domain, request.url ?? null, request.publicKey ?? null, request.fingerprint ?? null, request.contact,
-      request.requesterIp, ttlHours, domainLockKey(request.domain), supersede, CONFIRMATION_MAIL_KIND, CHANNELS.outbox,
+      request.requesterIp, ttlHours, domainLockKey(request.domain), supersede, CONFIRMATION_MAIL_KIND,
     ],
   )) as Array<{ request: Record<string, unknown> }>;
   return row ? hydrate(manager, VerificationRequest, row.request) : null;
