@@ -175,8 +175,7 @@ describe('logs', () => {
 
 describe('development file mailbox (SMTP_URL unset)', () => {
   it('writes each email as .eml under $DATA_DIR/mail (mode 0700) and logs the link', async () => {
-    const db = await createTestDatabase('file_mailbox');
-    const hub = await startTestHub('file_mailbox', {}, { db });
+    const hub = await startTestHub('file_mailbox');
     try {
       assert.equal((await register(hub.url, body('files.example.com'))).status, 202);
       const directory = join(hub.config.dataDir, 'mail');
