@@ -7,7 +7,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { PeerEvents } from '../peers/peer-events.js';
 import { Peer } from '../peers/peer.entity.js';
 import { VerificationRequest } from '../verification/verification-request.entity.js';
-import { lockDomain } from '../verification/verification.service.js';
+import { lockDomain } from '../verification/domain-lock.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 

@@ -28,7 +28,6 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   /** Set by a wake-up; a wake-up during a drain makes the loop look again at once instead of sleeping. */
   private woken = false;
   private loop: Promise<void> | undefined;
-  private draining: Promise<number> | undefined;
   /**
    * Outcomes the database went away before they could be written, by message id; written as soon as it answers
    * again (writeUnrecordedOutcomes). Without this, an outage at the wrong moment left a message leased until
@@ -71,24 +70,15 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * Delivers every message due now, in batches of up to OUTBOX_CONCURRENCY sent at once; resolves with how many
-   * were processed (rejects if the database failed). One drain at a time per instance.
+   * Delivers every message due now, in batches of up to OUTBOX_CONCURRENCY sent at once (rejects if the database
+   * failed). Only the worker's loop calls it, so there is one drain at a time per instance.
    *
    * A batch is claimed, composed, and later recorded as sent, in one statement each, whatever its size: under load
    * the messages that queue while one batch is out leave together in the next, so the database's share of an email
    * falls as the rate rises. A quiet hub sends batches of one, as soon as each email is queued.
    */
-  drain(): Promise<number> {
-    this.draining ??= (async () => {
-      let processed = 0;
-      try {
-        for (let sent = -1; this.running && sent !== 0; processed += sent) sent = await this.deliverBatch();
-        return processed;
-      } finally {
-        this.draining = undefined;
-      }
-    })();
-    return this.draining;
+  private async drain(): Promise<void> {
+    while (this.running && (await this.deliverBatch()) > 0);
   }
 
   private async run(): Promise<void> {
@@ -159,12 +149,13 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
         );
         leased.push(...messages.map((message, i) => ({ message, lease: rows[i]!.lease, mail: null })));
         const mails = await this.composer.compose(messages, manager);
-        const cancelled = messages.filter((_, i) => !mails[i]).map((message) => message.id);
+        leased.forEach((claim, i) => (claim.mail = mails[i] ?? null));
+        const cancelled = leased.filter((claim) => !claim.mail).map((claim) => claim.message.id);
         if (cancelled.length > 0) {
           // Not an attempt: nothing was sent.
           await manager.query(`UPDATE mail_outbox SET status = 'cancelled', attempts = attempts - 1 WHERE id = ANY($1::bigint[])`, [cancelled]);
         }
-        return leased.map((claim, i) => ({ ...claim, mail: mails[i] ?? null }));
+        return leased;
       })
       .catch((error: unknown) => {
         // The claim may have committed even so (a COMMIT whose answer was lost).

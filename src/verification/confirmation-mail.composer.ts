@@ -22,9 +22,10 @@ export class ConfirmationMailComposer extends MailComposer {
   }
 
   async compose(messages: readonly OutboxMessage[], manager: EntityManager): Promise<(ComposedMail | null)[]> {
-    const wanted = messages.filter((message) => message.kind === CONFIRMATION_MAIL_KIND && message.requestId);
-    if (wanted.length === 0) return messages.map(() => null);
-    const minted = wanted.map((message) => ({ requestId: message.requestId!, ...mintToken() }));
+    // The request each message is about, when it is a confirmation email (other kinds get null).
+    const requestIds = messages.map((message) => (message.kind === CONFIRMATION_MAIL_KIND ? message.requestId : null));
+    const minted = requestIds.filter((id) => id !== null).map((requestId) => ({ requestId, ...mintToken() }));
+    if (minted.length === 0) return messages.map(() => null);
     // One round trip for the batch: a token is stored only for a request still pending and unexpired. Superseded,
     // confirmed or expired before we got to send it, the email would only confuse: no row, no email.
     const rows = (await manager.query(
@@ -43,8 +44,8 @@ export class ConfirmationMailComposer extends MailComposer {
     )) as Array<{ request: Record<string, unknown> }>;
     const requests = new Map(rows.map(({ request }) => [request.id as string, hydrate(manager, VerificationRequest, request)]));
     const tokens = new Map(minted.map((token) => [token.requestId, token.token]));
-    return messages.map((message) => {
-      const request = message.kind === CONFIRMATION_MAIL_KIND && message.requestId ? requests.get(message.requestId) : undefined;
+    return requestIds.map((requestId) => {
+      const request = requestId === null ? undefined : requests.get(requestId);
       if (!request) return null;
       const link = `${this.config.publicUrl}/confirm/${tokens.get(request.id)}`;
       return { to: request.contact, ...confirmationEmail(request, link, this.config.publicUrl), link };

@@ -1,17 +1,15 @@
 import type { EntityManager } from 'typeorm';
 import { hydrate } from '../database/hydrate.js';
 import { CONFIRMATION_MAIL_KIND } from './confirmation-mail.composer.js';
+import { domainLockId, domainLockKey } from './domain-lock.js';
 import { VerificationRequest } from './verification-request.entity.js';
 
 export type NewRequest = Pick<VerificationRequest, 'action' | 'domain' | 'contact' | 'requesterIp'> &
   Partial<Pick<VerificationRequest, 'url' | 'publicKey' | 'fingerprint'>>;
 
-/** The key of a domain's advisory lock: every writer of a domain's requests takes it (see lockDomain). */
-export const domainLockKey = (domain: string) => `domain:${domain}`;
-
 /**
  * Writes a new request and queues its email, in one statement, and so atomically without a transaction:
- * - only if the domain's lock is free (or already held by this transaction);
+ * - only if the domain's lock (domain-lock.ts) is free, or already held by this transaction;
  * - superseding `supersede`, the pending request the caller decided on, and cancelling its unsent email — and
  *   only if that request is still pending; with no `supersede`, the unique index on pending requests refuses
  *   a second one (23505).
@@ -27,7 +25,7 @@ export async function writeRequest(
 ): Promise<VerificationRequest | null> {
   const [row] = (await manager.query(
     `WITH guard AS (
-       SELECT pg_try_advisory_xact_lock(hashtextextended($9, 7301)) AS free
+       SELECT pg_try_advisory_xact_lock(${domainLockId('$9')}) AS free
      ), superseded AS (
        UPDATE verification_requests SET status = 'superseded', completed_at = now()
         WHERE id = $10::uuid AND status = 'pending' AND (SELECT free FROM guard)

@@ -7,7 +7,8 @@ import type { Peer } from '../peers/peer.entity.js';
 import type { ParsedPublicKey } from '../protocol/public-key.js';
 import { assertEmailAllowed } from './abuse-limits.js';
 import { type DomainState, readDomainState } from './domain-state.js';
-import { domainLockKey, type NewRequest, writeRequest } from './request-writer.js';
+import { lockDomain } from './domain-lock.js';
+import { type NewRequest, writeRequest } from './request-writer.js';
 import { VerificationRequest } from './verification-request.entity.js';
 
 export interface RegistrationInput {
@@ -125,11 +126,6 @@ export class VerificationService {
     );
     this.outbox.nudge?.();
   }
-}
-
-/** Serialises work on one domain across connections and instances, for the length of the transaction. */
-export async function lockDomain(manager: EntityManager, domain: string): Promise<void> {
-  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7301))`, [domainLockKey(domain)]);
 }
 
 /** What a registration or removal decides from the domain's state: an answer, or a new request to write. */

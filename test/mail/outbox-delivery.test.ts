@@ -122,7 +122,7 @@ describe('email delivery through the outbox', () => {
       const domains = Array.from({ length: 9 }, (_, i) => `lane${i}.example.com`);
       await Promise.all(domains.map(async (domain) => assert.equal((await register(hub.url, body(domain))).status, 202)));
       await slow.waitForMessages(9, 15_000);
-      // Lanes open one by one as messages are claimed; a slow server keeps them all busy.
+      // Claimed in batches of OUTBOX_CONCURRENCY over a pool of as many connections; a slow server keeps them all busy.
       assert.equal(slow.mostAtOnce, 3);
     } finally {
       await hub.stop();

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually } from '../support/eventually.js';
-import { register } from '../support/flows.js';
+import { register, registrationFor } from '../support/flows.js';
 import { type MailingTestHub, startMailingHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
 import type { SmtpCapture, SmtpCaptureOptions } from '../support/smtp-capture.js';
@@ -45,7 +45,7 @@ describe('PostgreSQL goes away under load and comes back', () => {
     const client = async () => {
       while (running) {
         const domain = `load${next++}.outage.example.com`;
-        const response = await register(hub.url, { domain, url: `https://${domain}`, public_key: key }).timeout(5000);
+        const response = await register(hub.url, registrationFor(domain, key)).timeout(5000);
         statuses.push(response.status);
         if (response.status === 202) accepted.push(domain);
         statuses.push((await request(hub.url).get(`/api/v1/peers/${domain}`).timeout(5000)).status);
@@ -61,7 +61,7 @@ describe('PostgreSQL goes away under load and comes back', () => {
     assert.equal((await request(hub.url).get('/healthz')).status, 200, 'the process is alive');
     const outage = statuses.slice(duringOutage);
     assert.ok(outage.includes(503), `requests failed with 503 during the outage (${[...new Set(outage)].join(',')})`);
-    const refused = await register(hub.url, { domain: 'refused.outage.example.com', url: 'https://refused.outage.example.com', public_key: key });
+    const refused = await register(hub.url, registrationFor('refused.outage.example.com', key));
     assert.equal(refused.status, 503);
     assert.match(refused.body.message, /database unavailable/);
 
@@ -103,7 +103,7 @@ describe('PostgreSQL goes away while an email is being sent', () => {
   it('an email that left during the outage is recorded as sent when the database is back, not sent again', async () => {
     const { db, proxy, smtp, hub, stop } = await setUp('db_outage_sent');
     try {
-      assert.equal((await register(hub.url, { domain: 'sent.outage.example.com', url: 'https://sent.outage.example.com', public_key: key })).status, 202);
+      assert.equal((await register(hub.url, registrationFor('sent.outage.example.com', key))).status, 202);
       assert.ok(await eventually(() => smtp.mostAtOnce >= 1), 'the send started');
       await proxy.cut();
       await smtp.waitForMessages(1);
@@ -124,7 +124,7 @@ describe('PostgreSQL goes away while an email is being sent', () => {
     const { db, proxy, smtp, hub, stop } = await setUp('db_outage_failed');
     try {
       smtp.refuse(true);
-      assert.equal((await register(hub.url, { domain: 'failed.outage.example.com', url: 'https://failed.outage.example.com', public_key: key })).status, 202);
+      assert.equal((await register(hub.url, registrationFor('failed.outage.example.com', key))).status, 202);
       assert.ok(await eventually(() => smtp.mostAtOnce >= 1), 'the send started');
       await proxy.cut();
       assert.ok(await eventually(() => smtp.refused >= 1), 'the mail server refused it');
