@@ -111,7 +111,7 @@ export async function createHubApp(config: HubConfig): Promise<NestExpressApplic
   return app;
 }
 
-/** Cached lookups are answered before Express (see lookup-fast-path.ts); everything else goes to Nest. */
+/** Lookups of canonical domain names are answered before Express (see lookup-fast-path.ts); everything else goes to Nest. */
 function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger): void {
   const server = app.getHttpServer() as Server;
   const express = app.getHttpAdapter().getInstance() as ((request: IncomingMessage, response: ServerResponse) => void) & {
@@ -123,6 +123,7 @@ function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger):
     limits: app.get(IpRateLimits),
     logger,
     clientIp: (request) => proxyAddr(request, express.get('trust proxy fn')),
+    fullPath: (request, response) => express(request, response),
   });
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {

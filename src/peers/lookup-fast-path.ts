@@ -20,26 +20,21 @@ export interface FastPathDeps {
   logger: Logger;
   /** Client IP as Express computes it (TRUST_PROXY). */
   clientIp: (request: IncomingMessage) => string;
+  /** The full path (Express and Nest): what a failed lookup is handed to, so that it answers in the hub's error format. */
+  fullPath: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 /**
- * Lookups are the hot path: every server resolving a peer without DNS asks the hub. A lookup whose answer is
- * already cached (signed and serialized, or "not found") is answered here, before Express, with the same
- * status, headers, body, metrics, rate limit and log line as the full path; anything else returns false and
- * goes through Nest as usual.
+ * Lookups are the hot path: every server resolving a peer without DNS asks the hub. A lookup of a domain already
+ * in canonical form is answered here, before Express, with the same status, headers, body, metrics, rate limit
+ * and log line as the full path: from the cache when its answer (signed and serialized, or "not found") is there,
+ * else from the database through the same LookupService. Anything else returns false and goes through Nest as
+ * usual, and so does a lookup whose database read fails (the full path reads again and answers 503 in the hub's
+ * error format; the per-IP limit then counts that request twice).
  */
 export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMessage, response: ServerResponse) => boolean {
   const infoEnabled = () => deps.logger.isLevelEnabled('info');
-  return (request, response) => {
-    if (request.method !== 'GET' || !request.url) return false;
-    const lookup = parseLookup(request.url);
-    if (!lookup) return false;
-    const answer = deps.lookups.peek(lookup.domain);
-    if (answer === undefined) return false;
-    const started = process.hrtime.bigint();
-    const ip = deps.clientIp(request);
-    if (!deps.limits.requests.hit(ip).allowed) return false; // the full path answers the 429
-
+  const finish = (request: IncomingMessage, response: ServerResponse, lookup: Lookup, answer: LookupAnswer | null, cache: 'hit' | 'miss', started: bigint) => {
     const status = answer ? send(answer, request, response) : sendNotFound(lookup.domain, response);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const labels = { method: 'GET', route: lookup.route, status: String(status) };
@@ -53,16 +48,40 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
           res: { statusCode: status },
           route: lookup.route,
           responseTime: Math.round(seconds * 1000),
-          cache: 'hit',
+          cache,
         },
         'request completed',
       );
     }
+  };
+  return (request, response) => {
+    if (request.method !== 'GET' || !request.url) return false;
+    const lookup = parseLookup(request.url);
+    if (!lookup) return false;
+    const started = process.hrtime.bigint();
+    if (!deps.limits.requests.hit(deps.clientIp(request)).allowed) return false; // the full path answers the 429
+    const cached = deps.lookups.peek(lookup.domain);
+    if (cached !== undefined) {
+      finish(request, response, lookup, cached, 'hit', started);
+      return true;
+    }
+    deps.lookups
+      .find(lookup.domain)
+      .then(
+        (answer) => finish(request, response, lookup, answer, 'miss', started),
+        () => deps.fullPath(request, response),
+      )
+      .catch((error: Error) => deps.logger.error({ err: error, url: request.url }, 'lookup answer failed'));
     return true;
   };
 }
 
-function parseLookup(url: string): { domain: string; route: string } | undefined {
+interface Lookup {
+  domain: string;
+  route: string;
+}
+
+function parseLookup(url: string): Lookup | undefined {
   let raw: string;
   let route: string;
   if (url.startsWith(BY_QUERY)) {

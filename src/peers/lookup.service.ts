@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { HubConfig } from '../config/hub-config.js';
 import { CHANNELS } from '../database/channels.js';
 import { PgListener } from '../database/pg-listener.js';
@@ -8,7 +8,7 @@ import type { LookupResponse } from '../protocol/peer.js';
 import { SigningService } from '../signing/signing.service.js';
 import { LookupCache } from './lookup-cache.js';
 import { PeerEvents } from './peer-events.js';
-import { Peer } from './peer.entity.js';
+import type { Peer } from './peer.entity.js';
 
 /** A lookup answer ready to send: the serialized body, its ETag and how long it may be cached. */
 export interface LookupAnswer {
@@ -19,6 +19,9 @@ export interface LookupAnswer {
   /** When the signed proof inside stops being fresh enough to hand out (half its lifetime). */
   refreshAt: number;
 }
+
+/** What a lookup reads of a confirmed peer: what its answer says and signs. */
+type AnsweredPeer = Pick<Peer, 'domain' | 'url' | 'publicKey' | 'fingerprint' | 'confirmedAt'>;
 
 // "Not found" is remembered briefly: unknown domains must not be a cheap way to load the database.
 // A confirmation anywhere invalidates it at once through NOTIFY, so this only bounds a missed notification.
@@ -94,18 +97,23 @@ export class LookupService implements OnModuleInit {
     const fill = this.cache.startFill();
     // Reads go to a replica when DATABASE_REPLICA_URLS is set (TypeORM's default for reads).
     const runner = this.dataSource.createQueryRunner(this.changedOnPrimary.delete(domain) ? 'master' : 'slave');
-    let peer: Peer | null;
+    let rows: AnsweredPeer[];
     try {
-      peer = await runner.manager.findOneBy(Peer, { domain, revokedAt: IsNull() });
+      // Hand-written rather than findOneBy: on a cache miss TypeORM's query building cost more than the read itself.
+      rows = await runner.query(
+        `SELECT domain, url, public_key AS "publicKey", fingerprint, confirmed_at AS "confirmedAt"
+           FROM peers WHERE domain = $1 AND revoked_at IS NULL`,
+        [domain],
+      );
     } finally {
       await runner.release();
     }
-    const answer = peer ? await this.answer(peer) : null;
+    const answer = rows[0] ? await this.answer(rows[0]) : null;
     if (cacheable) this.cache.set(domain, answer, answer ? answer.refreshAt - Date.now() : NOT_FOUND_TTL_MS, fill);
     return answer;
   }
 
-  async answer(peer: Peer, now = new Date()): Promise<LookupAnswer> {
+  async answer(peer: AnsweredPeer, now = new Date()): Promise<LookupAnswer> {
     const subject = {
       domain: peer.domain,
       url: peer.url,

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { eventually } from '../support/eventually.js';
 import { registerAndConfirm } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';
+import { spawnHub, type HubProcess } from '../support/hub-process.js';
 import { generateTestKeyPair } from '../support/keys.js';
 
 /** Cached lookups are answered before Express; they must be indistinguishable from the full path's answers. */
@@ -54,5 +56,77 @@ describe('lookup fast path', () => {
     let status = 200;
     for (let i = 0; i < 40 && status !== 429; i++) status = (await request(hub.url).get(`/api/v1/peers/${domain}`)).status;
     assert.equal(status, 429);
+  });
+});
+
+/** A lookup the cache cannot answer (here: the cache is off) is also served before Express, from the database. */
+describe('lookup fast path, cache off', () => {
+  let hub: MailingTestHub;
+  let uncached: HubProcess;
+  const domain = 'uncached.example.com';
+  const logLines = () =>
+    uncached
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; cache?: string; route?: string; req?: { url?: string } });
+
+  before(async () => {
+    hub = await startMailingHub('fast_path_uncached');
+    await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain, url: `https://${domain}`, public_key: generateTestKeyPair().publicPem });
+    uncached = await spawnHub({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: hub.db.url, SMTP_URL: hub.smtp.url, LOG_LEVEL: 'info', LOOKUP_CACHE_ENTRIES: '0' });
+  });
+  after(async () => {
+    await uncached?.stop();
+    await hub?.stop();
+  });
+
+  it('answers a confirmed peer like the full path, read from the database', async () => {
+    const full = await request(uncached.url).get(`/api/v1/peers?search=${domain.toUpperCase()}`);
+    const fast = await request(uncached.url).get(`/api/v1/peers?search=${domain}`);
+    assert.equal(full.status, 200);
+    assert.equal(fast.status, 200);
+    // Each answer is signed when it is read, so the proofs (and the ETags) differ; everything else is the same.
+    const { proof: fullProof, ...fullPeer } = full.body.peer;
+    const { proof: fastProof, ...fastPeer } = fast.body.peer;
+    assert.deepEqual(fastPeer, fullPeer);
+    assert.equal(fastPeer.domain, domain);
+    assert.match(fastProof, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.match(fullProof, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const { etag: fastEtag, 'content-length': fastLength, ...fastHeaders } = fast.headers;
+    const { etag: fullEtag, 'content-length': fullLength, ...fullHeaders } = full.headers;
+    assert.match(fastEtag!, /^"[\w-]{27}"$/);
+    assert.match(fullEtag!, /^"[\w-]{27}"$/);
+    assert.equal(fastLength, String(Buffer.byteLength(fast.text)));
+    assert.equal(fullLength, String(Buffer.byteLength(full.text)));
+    const { date: d1, ...fastRest } = fastHeaders;
+    const { date: d2, ...fullRest } = fullHeaders;
+    void d1, d2;
+    assert.deepEqual(fastRest, fullRest);
+    // The fast path's log line says where the answer came from; the full path's has no such field.
+    const completed = () => logLines().filter((line) => line.msg === 'request completed');
+    await eventually(() => completed().length >= 2);
+    const lines = completed();
+    assert.deepEqual(
+      lines.map((line) => [line.req?.url, line.cache]),
+      [
+        [`/api/v1/peers?search=${domain.toUpperCase()}`, undefined],
+        [`/api/v1/peers?search=${domain}`, 'miss'],
+      ],
+    );
+  });
+
+  it('answers an unknown domain with the full path\'s 404, each time from the database', async () => {
+    const full = await request(uncached.url).get('/api/v1/peers/Nobody.example.com');
+    const fast = await request(uncached.url).get('/api/v1/peers/nobody.example.com');
+    assert.equal(fast.status, 404);
+    assert.deepEqual(fast.body, full.body);
+    const { date: d1, ...fastHeaders } = fast.headers;
+    const { date: d2, ...fullHeaders } = full.headers;
+    void d1, d2;
+    assert.deepEqual(fastHeaders, fullHeaders);
+    const fastLines = () => logLines().filter((line) => line.req?.url === '/api/v1/peers/nobody.example.com');
+    await eventually(() => fastLines().length > 0);
+    assert.deepEqual(fastLines().map((line) => [line.cache, line.route]), [['miss', '/api/v1/peers/:domain']]);
   });
 });

@@ -64,6 +64,10 @@ describe('PostgreSQL goes away under load and comes back', () => {
     const refused = await register(hub.url, registrationFor('refused.outage.example.com', key));
     assert.equal(refused.status, 503);
     assert.match(refused.body.message, /database unavailable/);
+    // A lookup the cache cannot answer starts on the fast path, whose failed read hands it to the full path.
+    const lookup = await request(hub.url).get('/api/v1/peers/never-cached.outage.example.com');
+    assert.equal(lookup.status, 503);
+    assert.equal(lookup.body.message, 'database unavailable; try again shortly');
 
     await proxy.restore();
     assert.ok(await eventually(async () => (await request(hub.url).get('/readyz')).status === 200, 10_000));
