@@ -10,6 +10,7 @@ import proxyAddr from 'proxy-addr';
 import { createRootLogger } from './common/logging.js';
 import { createLookupFastPath } from './peers/lookup-fast-path.js';
 import { LookupService } from './peers/lookup.service.js';
+import { RegistrationService } from './peers/registration.service.js';
 import { IpRateLimits } from './rate-limit/rate-limits.js';
 import { AppModule } from './app.module.js';
 import { answerUnparsableRequests, HttpErrorFilter } from './common/http-error.filter.js';
@@ -123,6 +124,7 @@ function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger):
     limits: app.get(IpRateLimits),
     logger,
     clientIp: (request) => proxyAddr(request, express.get('trust proxy fn')),
+    normalizeDomain: (raw) => app.get(RegistrationService).domain(raw, 'search'),
     fullPath: (request, response) => express(request, response),
   });
   server.removeAllListeners('request');

@@ -10,7 +10,9 @@ import { type LookupAnswer, type LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFo
 const BY_QUERY = '/api/v1/peers?search=';
 const BY_PATH = '/api/v1/peers/';
 // Only names already in canonical form are served here; anything else (upper case, IDN, trailing dot,
-// invalid) takes the full path, which normalises, validates and fills the cache.
+// invalid) takes the full path, which normalises, validates and fills the cache. This pattern is the cheap first
+// filter; a name it lets through that is not cached must also pass the full path's rule (no IP addresses, public
+// suffix, …) before it is looked up.
 const CANONICAL = /^(?=.{4,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 export interface FastPathDeps {
@@ -20,6 +22,8 @@ export interface FastPathDeps {
   logger: Logger;
   /** Client IP as Express computes it (TRUST_PROXY). */
   clientIp: (request: IncomingMessage) => string;
+  /** The full path's domain rule: the canonical name, or throws for a name the hub refuses. */
+  normalizeDomain: (raw: string) => string;
   /** The full path (Express and Nest): what a failed lookup is handed to, so that it answers in the hub's error format. */
   fullPath: (request: IncomingMessage, response: ServerResponse) => void;
 }
@@ -59,8 +63,10 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
     const lookup = parseLookup(request.url);
     if (!lookup) return false;
     const started = process.hrtime.bigint();
-    if (!deps.limits.requests.hit(deps.clientIp(request)).allowed) return false; // the full path answers the 429
     const cached = deps.lookups.peek(lookup.domain);
+    // A cached name passed the rule when it was cached; any other must pass it now, or the full path answers its 400.
+    if (cached === undefined && !obeysDomainRule(deps, lookup.domain)) return false;
+    if (!deps.limits.requests.hit(deps.clientIp(request)).allowed) return false; // the full path answers the 429
     if (cached !== undefined) {
       finish(request, response, lookup, cached, 'hit', started);
       return true;
@@ -74,6 +80,14 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
       .catch((error: Error) => deps.logger.error({ err: error, url: request.url }, 'lookup answer failed'));
     return true;
   };
+}
+
+function obeysDomainRule(deps: FastPathDeps, domain: string): boolean {
+  try {
+    return deps.normalizeDomain(domain) === domain;
+  } catch {
+    return false;
+  }
 }
 
 interface Lookup {
