@@ -18,7 +18,7 @@ export interface BenchConfig {
   readonly registrationWarmupSeconds: number;
   /** Seconds of unmeasured load before each lookup scenario (JIT, caches, pools). */
   readonly warmupSeconds: number;
-  /** Alternating rounds of baseline, hot and 404 lookups per size (their seconds split between the rounds). */
+  /** Alternating rounds of baseline, hot, 404 and cold lookups of both sizes (their seconds split between the rounds). */
   readonly pairedRounds: number;
   /** Confirmed peers in the "small" and "large" databases. */
   readonly smallPeers: number;
@@ -44,7 +44,7 @@ export function benchConfig(argv = process.argv.slice(2), env = process.env): Be
     registrationSeconds: number('BENCH_REGISTRATION_SECONDS', smoke ? 1 : 5),
     registrationWarmupSeconds: smoke ? 0.5 : 15,
     warmupSeconds: number('BENCH_WARMUP_SECONDS', smoke ? 0.5 : 3),
-    pairedRounds: smoke ? 1 : 3,
+    pairedRounds: smoke ? 1 : 4,
     smallPeers: 1_000,
     largePeers: number('BENCH_LARGE_PEERS', smoke ? 20_000 : 1_000_000),
     clientLoopSeconds: smoke ? 0.5 : 3,

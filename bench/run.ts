@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: the hub's lookup and registration paths against a bare node:http baseline measured in the same
- * run (before each database size), with 1,000 and then 1,000,000 confirmed peers, plus the client library's cache and coalescing.
+ * run, with 1,000 and with 1,000,000 confirmed peers, plus the client library's cache and coalescing.
  * `npm run bench -- --smoke` (or BENCH_SMOKE=1) runs every scenario for about a second; the test suite does that.
  * `--strict` exits 1 when a target is missed.
  *
- * Two hub processes share the bench database: one as configured by default (the lookup cache on) and one with
- * LOOKUP_CACHE_ENTRIES=0, so that the "cold" scenario measures the database path on every request.
+ * Each size has its own database and its own two hub processes: one as configured by default (the lookup cache on)
+ * and one with LOOKUP_CACHE_ENTRIES=0, so that the "cold" scenario measures the database path on every request.
+ * Both sizes exist side by side so that their lookups can be measured in the same moments (see measureLookups).
  */
 import { cpus, platform, release, totalmem } from 'node:os';
-import { createTestDatabase } from '../test/support/database.js';
+import { createTestDatabase, type TestDatabase } from '../test/support/database.js';
 import { recordAnswer, startBaselineServer } from './baseline-server.js';
 import { clientScenarios } from './client-scenarios.js';
 import { benchConfig, type BenchConfig } from './config.js';
@@ -20,61 +21,79 @@ import { type BenchResults, judge, printReport, type SizeFigures, writeResults }
 import { coldLookup, hotLookup, type Load, lookupPath, registration, unknownLookup } from './scenarios.js';
 import { type BenchKey, benchKey, peerDomain, seedPeers } from './seed.js';
 
-interface Hubs {
+/** One database size, seeded, with its hubs and its baseline server. */
+interface Size {
+  peers: number;
+  seedSeconds: number;
   cached: BenchHub;
   uncached: BenchHub;
+}
+
+interface LookupRound {
+  baseline: LoadFigures;
+  hot: LoadFigures;
+  unknown: LoadFigures;
+  cold: LoadFigures;
 }
 
 async function main(): Promise<number> {
   const config = benchConfig();
   const startedAt = new Date().toISOString();
   const postgres = await postgresServer();
-  process.env.TEST_DATABASE_URL = postgres.url; // where createTestDatabase makes the bench database
-  const db = await createTestDatabase('bench');
+  process.env.TEST_DATABASE_URL = postgres.url; // where createTestDatabase makes the bench databases
   const mail = await startMailSink();
-  const stops: (() => Promise<void>)[] = [() => mail.close(), () => db.drop(), () => postgres.stop()];
-  // Each size on freshly started hubs: a registration burst leaves a process measurably slower at hot lookups
-  // for a while (see the README), which would otherwise be charged to the bigger database.
-  const withHubs = async <T>(work: (hubs: Hubs) => Promise<T>): Promise<T> => {
-    const cached = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url });
-    try {
-      const uncached = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url, env: { LOOKUP_CACHE_ENTRIES: '0' } });
-      try {
-        return await work({ cached, uncached });
-      } finally {
-        await uncached.stop();
-      }
-    } finally {
-      await cached.stop();
-    }
-  };
+  // Run in reverse order at the end, whatever happened.
+  const stops: (() => Promise<void>)[] = [() => postgres.stop(), () => mail.close()];
   try {
     const load: Load = { connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds };
     const key = benchKey();
+    const sizes: Size[] = [];
+    for (const [name, peers] of [['bench_small', config.smallPeers], ['bench_large', config.largePeers]] as const) {
+      const db = await createTestDatabase(name);
+      stops.push(() => db.drop());
+      sizes.push(await prepareSize(db, peers, key, mail, stops));
+    }
+    const large = sizes.at(-1)!;
 
-    const small = await withHubs(async (hubs) => {
-      // The hubs ran the migrations; the peers go in with SQL.
-      const seconds = await seedPeers(db, key, 1, config.smallPeers);
-      log(`seeded ${config.smallPeers} peers in ${seconds.toFixed(1)} s`);
-      return measureSize(hubs, load, config, key, mail, config.smallPeers, seconds);
-    });
-    const largeSeed = await seedPeers(db, key, config.smallPeers + 1, config.largePeers);
-    log(`seeded ${config.largePeers - config.smallPeers} more peers in ${largeSeed.toFixed(1)} s`);
-    const { large, hubMemory, client } = await withHubs(async (hubs) => {
-      const large = await measureSize(hubs, load, config, key, mail, config.largePeers, largeSeed);
-      const hubMemory = processMemory(hubs.cached.pid);
-      log('client library');
-      const client = await clientScenarios(hubs.cached.url, { loopSeconds: config.clientLoopSeconds, concurrency: config.clientConcurrency });
-      return { large, hubMemory, client };
-    });
-    const sizes = [small, large];
+    // One baseline server for both sizes (the answers differ only in their proofs, not in length): two identical
+    // node:http processes measured in the same moments differ by 10-15% on this VM, by where the scheduler puts them.
+    const baseline = await startBaseline(sizes[0]!.cached.url);
+    stops.push(() => baseline.stop());
+    const lookups = await measureLookups(sizes, baseline.url, load, config);
+    const figures: SizeFigures[] = [];
+    for (const [index, size] of sizes.entries()) {
+      log(`${size.peers} peers: random-peer lookup (cache on: fills it, for the memory figure)`);
+      const random = await coldLookup(size.cached.url, load, size.peers);
+      log(`${size.peers} peers: registration, then every email`);
+      const registered = await registration(
+        size.cached.url,
+        { ...load, seconds: config.registrationSeconds, warmupSeconds: config.registrationWarmupSeconds },
+        key,
+        mail,
+        `s${size.peers}`,
+      );
+      const rounds = lookups[index]!;
+      figures.push({
+        peers: size.peers,
+        seedSeconds: size.seedSeconds,
+        baseline: combineLoads(rounds.map((round) => round.baseline)),
+        hot: combineLoads(rounds.map((round) => round.hot)),
+        unknown: combineLoads(rounds.map((round) => round.unknown)),
+        cold: combineLoads(rounds.map((round) => round.cold)),
+        random,
+        registration: registered,
+      });
+    }
+    const hubMemory = processMemory(large.cached.pid);
+    log('client library');
+    const client = await clientScenarios(large.cached.url, { loopSeconds: config.clientLoopSeconds, concurrency: config.clientConcurrency });
 
     const measured: Omit<BenchResults, 'targets'> = {
       startedAt,
       smoke: config.smoke,
       machine: machine(postgres.version),
       load: { connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds },
-      sizes,
+      sizes: figures,
       hubMemory,
       client,
     };
@@ -84,8 +103,19 @@ async function main(): Promise<number> {
     const missed = results.targets.filter((target) => target.met === false);
     return process.argv.includes('--strict') && missed.length > 0 ? 1 : 0;
   } finally {
-    for (const stop of stops) await stop().catch((error: Error) => console.error(`cleanup: ${error.message}`));
+    for (const stop of stops.reverse()) await stop().catch((error: Error) => console.error(`cleanup: ${error.message}`));
   }
+}
+
+/** Starts a size's hubs (they run the migrations) and seeds its peers with SQL. */
+async function prepareSize(db: TestDatabase, peers: number, key: BenchKey, mail: MailSink, stops: (() => Promise<void>)[]): Promise<Size> {
+  const cached = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url });
+  stops.push(() => cached.stop());
+  const uncached = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url, env: { LOOKUP_CACHE_ENTRIES: '0' } });
+  stops.push(() => uncached.stop());
+  const seedSeconds = await seedPeers(db, key, 1, peers);
+  log(`seeded ${peers} peers in ${seedSeconds.toFixed(1)} s`);
+  return { peers, seedSeconds, cached, uncached };
 }
 
 /** The bare node:http server answering the recorded bytes of a hot lookup. */
@@ -99,41 +129,37 @@ async function startBaseline(hubUrl: string): Promise<{ url: string; stop(): Pro
 }
 
 /**
- * One database size. The baseline and the lookups judged against it (hot, 404, cold) run in alternating rounds
- * (baseline, hot, 404, cold, baseline, …) and are summed per scenario: on a shared 2-core VM a server's rate drifts by
- * ±15% over a minute, and interleaving puts the baseline and the hub in the same moments.
+ * The lookups judged against the baseline (hot, 404, cold) and against the other size, in alternating rounds:
+ * per size baseline, hot, 404, cold; the sizes in the order small, large, then large, small, and so on. On a shared
+ * 2-core VM a server's rate drifts by ±15–30% within minutes; interleaving puts the baseline and the hub, and the
+ * two sizes, in the same moments, so that the ratios compare the code and the data rather than the moments.
  */
-async function measureSize(hubs: Hubs, load: Load, config: BenchConfig, key: BenchKey, mail: MailSink, peers: number, seedSeconds: number): Promise<SizeFigures> {
-  const baselineServer = await startBaseline(hubs.cached.url);
-  const rounds: { baseline: LoadFigures; hot: LoadFigures; unknown: LoadFigures; cold: LoadFigures }[] = [];
-  try {
-    for (let round = 0; round < config.pairedRounds; round++) {
-      log(`${peers} peers: baseline, hot, unknown-domain and cold lookups (round ${round + 1} of ${config.pairedRounds})`);
-      const slice: Load = { ...load, seconds: load.seconds / config.pairedRounds, warmupSeconds: round === 0 ? load.warmupSeconds : 0 };
-      rounds.push({
-        baseline: await runLoad({ ...slice, url: baselineServer.url, expectStatus: 200 }),
-        hot: await hotLookup(hubs.cached.url, slice),
-        unknown: await unknownLookup(hubs.cached.url, slice),
-        cold: await coldLookup(hubs.uncached.url, slice, peers),
-      });
-    }
-  } finally {
-    await baselineServer.stop();
+async function measureLookups(sizes: Size[], baselineUrl: string, load: Load, config: BenchConfig): Promise<LookupRound[][]> {
+  const rounds: LookupRound[][] = sizes.map(() => []);
+  const slice: Load = { ...load, seconds: load.seconds / config.pairedRounds, warmupSeconds: 0 };
+  for (const size of sizes) {
+    // Warm-up once per size and scenario (JIT, pools, the cache of the hot peer).
+    const warm: Load = { ...slice, seconds: load.warmupSeconds };
+    await runLoad({ ...warm, url: baselineUrl, expectStatus: 200 });
+    await hotLookup(size.cached.url, warm);
+    await unknownLookup(size.cached.url, warm);
+    await coldLookup(size.uncached.url, warm, size.peers);
   }
-  log(`${peers} peers: random-peer lookup (cache on: fills it, for the memory figure)`);
-  const random = await coldLookup(hubs.cached.url, load, peers);
-  log(`${peers} peers: registration, then every email`);
-  const registered = await registration(hubs.cached.url, { ...load, seconds: config.registrationSeconds, warmupSeconds: config.registrationWarmupSeconds }, key, mail, `s${peers}`);
-  return {
-    peers,
-    seedSeconds,
-    baseline: combineLoads(rounds.map((round) => round.baseline)),
-    hot: combineLoads(rounds.map((round) => round.hot)),
-    unknown: combineLoads(rounds.map((round) => round.unknown)),
-    cold: combineLoads(rounds.map((round) => round.cold)),
-    random,
-    registration: registered,
-  };
+  for (let round = 0; round < config.pairedRounds; round++) {
+    const order = round % 2 === 0 ? sizes : [...sizes].reverse();
+    for (const size of order) {
+      const figures: LookupRound = {
+        baseline: await runLoad({ ...slice, url: baselineUrl, expectStatus: 200 }),
+        hot: await hotLookup(size.cached.url, slice),
+        unknown: await unknownLookup(size.cached.url, slice),
+        cold: await coldLookup(size.uncached.url, slice, size.peers),
+      };
+      rounds[sizes.indexOf(size)]!.push(figures);
+      const rates = Object.entries(figures).map(([name, { requestsPerSecond }]) => `${name} ${requestsPerSecond.toFixed(0)}`);
+      log(`${size.peers} peers, round ${round + 1} of ${config.pairedRounds}, req/s: ${rates.join(', ')}`);
+    }
+  }
+  return rounds;
 }
 
 function machine(postgresVersion: string): BenchResults['machine'] {

@@ -37,8 +37,8 @@ export async function seedPeers(db: TestDatabase, key: BenchKey, first: number, 
        FROM generate_series($3::int, $4::int) AS n`,
     [key.pem, key.fingerprint, first, last],
   );
-  // Vacuum, analyze and checkpoint now (every table: the registrations of the previous size left thousands of
-  // rows too), so that autovacuum and a checkpoint do not land in the middle of the next measurement.
+  // Vacuum, analyze and checkpoint now, so that autovacuum and a checkpoint do not land in the middle of a
+  // measurement.
   await db.query('VACUUM (ANALYZE)');
   await db.query('CHECKPOINT');
   // And let the kernel write those pages out now rather than during the next scenario (about a gigabyte of
