@@ -40,11 +40,11 @@ export function benchConfig(argv = process.argv.slice(2), env = process.env): Be
   return {
     smoke,
     connections: number('BENCH_CONNECTIONS', 50),
-    seconds: number('BENCH_SECONDS', smoke ? 1 : 10),
+    seconds: number('BENCH_SECONDS', smoke ? 1 : 20),
     registrationSeconds: number('BENCH_REGISTRATION_SECONDS', smoke ? 1 : 5),
     registrationWarmupSeconds: smoke ? 0.5 : 15,
     warmupSeconds: number('BENCH_WARMUP_SECONDS', smoke ? 0.5 : 3),
-    pairedRounds: smoke ? 1 : 4,
+    pairedRounds: smoke ? 1 : 8,
     smallPeers: 1_000,
     largePeers: number('BENCH_LARGE_PEERS', smoke ? 20_000 : 1_000_000),
     clientLoopSeconds: smoke ? 0.5 : 3,

@@ -131,8 +131,9 @@ async function startBaseline(hubUrl: string): Promise<{ url: string; stop(): Pro
 /**
  * The lookups judged against the baseline (hot, 404, cold) and against the other size, in alternating rounds:
  * per size baseline, hot, 404, cold; the sizes in the order small, large, then large, small, and so on. On a shared
- * 2-core VM a server's rate drifts by ±15–30% within minutes; interleaving puts the baseline and the hub, and the
- * two sizes, in the same moments, so that the ratios compare the code and the data rather than the moments.
+ * 2-core VM a server's rate drifts by ±15–30% within minutes, and not linearly (the first half minute of load is
+ * often the fastest); many short interleaved rounds put the baseline and the hub, and the two sizes, in the same
+ * moments, so that the ratios compare the code and the data rather than the moments.
  */
 async function measureLookups(sizes: Size[], baselineUrl: string, load: Load, config: BenchConfig): Promise<LookupRound[][]> {
   const rounds: LookupRound[][] = sizes.map(() => []);
