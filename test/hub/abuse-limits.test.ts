@@ -105,6 +105,38 @@ describe('abuse limits', () => {
       await hub.stop();
     }
   });
+
+  it('a registration whose write keeps conflicting gets 503 after the lockless try and five locked ones, and writes nothing', async () => {
+    const hub = await startTestHub('conflicts', { SMTP_URL: smtp.url });
+    try {
+      const domain = 'conflict.example.com';
+      // Every insert of a request for this domain fails as a racing write would (unique_violation); the sequence
+      // counts the tries, since a sequence is not rolled back with the failed statement.
+      await hub.db.query(`CREATE SEQUENCE conflict_tries`);
+      await hub.db.query(`
+        CREATE FUNCTION refuse_conflict() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.domain = '${domain}' THEN
+            PERFORM nextval('conflict_tries');
+            RAISE unique_violation USING MESSAGE = 'simulated concurrent write';
+          END IF;
+          RETURN NEW;
+        END $$`);
+      await hub.db.query(`CREATE TRIGGER refuse_conflict BEFORE INSERT ON verification_requests FOR EACH ROW EXECUTE FUNCTION refuse_conflict()`);
+
+      const refused = await register(hub.url, body(domain));
+      assert.equal(refused.status, 503, JSON.stringify(refused.body));
+      assert.equal(refused.body.message, `domain: ${domain} is changing; try again`);
+      assert.equal(await count(hub, `SELECT last_value::int AS n FROM conflict_tries`), 6);
+      assert.equal(await count(hub, `SELECT count(*)::int AS n FROM verification_requests`), 0);
+      assert.equal(await count(hub, `SELECT count(*)::int AS n FROM mail_outbox`), 0);
+
+      await hub.db.query(`DROP TRIGGER refuse_conflict ON verification_requests`);
+      assert.equal((await register(hub.url, body(domain))).status, 202, 'the same registration goes through once the conflicts stop');
+    } finally {
+      await hub.stop();
+    }
+  });
 });
 
 describe('assertEmailAllowed (the per-domain rule on its own)', () => {
