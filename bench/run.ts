@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     const large = sizes.at(-1)!;
 
     // One baseline server for both sizes (the answers differ only in their proofs, not in length): two identical
-    // node:http processes measured in the same moments differ by 10-15% on this VM, by where the scheduler puts them.
+    // node:http processes measured in alternation differed by 7-20% in every round on this VM.
     const baseline = await startBaseline(sizes[0]!.cached.url);
     stops.push(() => baseline.stop());
     const lookups = await measureLookups(sizes, baseline.url, load, config);

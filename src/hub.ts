@@ -118,13 +118,14 @@ function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger):
   const express = app.getHttpAdapter().getInstance() as ((request: IncomingMessage, response: ServerResponse) => void) & {
     get(setting: string): (address: string, hop: number) => boolean;
   };
+  const registrations = app.get(RegistrationService);
   const fastPath = createLookupFastPath({
     lookups: app.get(LookupService),
     metrics: app.get(MetricsService),
     limits: app.get(IpRateLimits),
     logger,
     clientIp: (request) => proxyAddr(request, express.get('trust proxy fn')),
-    normalizeDomain: (raw) => app.get(RegistrationService).domain(raw, 'search'),
+    normalizeDomain: (raw) => registrations.domain(raw, 'search'),
     fullPath: (request, response) => express(request, response),
   });
   server.removeAllListeners('request');

@@ -137,18 +137,18 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
           [SEND_LEASE_SECONDS, this.config.outboxConcurrency],
         )) as Array<{ id: string; request_id: string | null; kind: string; recipient: string; attempts: number; lease: string }>;
         if (rows.length === 0) return [];
-        const messages = rows.map((row) =>
-          Object.assign(new OutboxMessage(), {
+        for (const row of rows) {
+          const message = Object.assign(new OutboxMessage(), {
             id: row.id,
             requestId: row.request_id,
             kind: row.kind,
             recipient: row.recipient,
             attempts: row.attempts,
             status: 'queued' as const,
-          }),
-        );
-        leased.push(...messages.map((message, i) => ({ message, lease: rows[i]!.lease, mail: null })));
-        const mails = await this.composer.compose(messages, manager);
+          });
+          leased.push({ message, lease: row.lease, mail: null });
+        }
+        const mails = await this.composer.compose(leased.map((claim) => claim.message), manager);
         leased.forEach((claim, i) => (claim.mail = mails[i] ?? null));
         const cancelled = leased.filter((claim) => !claim.mail).map((claim) => claim.message.id);
         if (cancelled.length > 0) {
@@ -159,7 +159,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       })
       .catch((error: unknown) => {
         // The claim may have committed even so (a COMMIT whose answer was lost).
-        for (const { message, lease } of leased) this.unrecorded.set(message.id, { lease, sent: false });
+        this.rememberUnrecorded(leased, false);
         throw error;
       });
     if (claimed.length === 0) return 0;
@@ -176,7 +176,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
           await this.transport.send(claim.mail);
         } catch (error) {
           await this.recordFailure(claim.message, describeSendError(error)).catch((recordError: unknown) => {
-            this.unrecorded.set(claim.message.id, { lease: claim.lease, sent: false });
+            this.rememberUnrecorded([claim], false);
             throw recordError;
           });
           return;
@@ -186,7 +186,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     );
     if (sent.length > 0) {
       await this.recordSent(sent.map((claim) => claim.message.id)).catch((error: unknown) => {
-        for (const { message, lease } of sent) this.unrecorded.set(message.id, { lease, sent: true });
+        this.rememberUnrecorded(sent, true);
         throw error;
       });
       for (const { message } of sent) {
@@ -209,6 +209,10 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       [ids],
     );
     this.metrics.mailAttempts.inc({ result: 'sent' }, ids.length);
+  }
+
+  private rememberUnrecorded(claims: readonly ClaimedMessage[], sent: boolean): void {
+    for (const { message, lease } of claims) this.unrecorded.set(message.id, { lease, sent });
   }
 
   /** Writes what an outage left unrecorded (see `unrecorded`); throws while the database is still away. */

@@ -9,11 +9,9 @@ import { type LookupAnswer, type LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFo
 
 const BY_QUERY = '/api/v1/peers?search=';
 const BY_PATH = '/api/v1/peers/';
-// Only names already in canonical form are served here; anything else (upper case, IDN, trailing dot,
-// invalid) takes the full path, which normalises, validates and fills the cache. This pattern is the cheap first
-// filter; a name it lets through that is not cached must also pass the full path's rule (no IP addresses, public
-// suffix, …) before it is looked up.
-const CANONICAL = /^(?=.{4,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
+// Only names already in canonical form are served here: a cached one was checked when it was cached, and any
+// other must come out of the full path's domain rule unchanged. Anything else (upper case, IDN, trailing dot,
+// invalid) takes the full path, which normalises, validates (or answers 400) and fills the cache.
 
 export interface FastPathDeps {
   lookups: LookupService;
@@ -64,8 +62,7 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
     if (!lookup) return false;
     const started = process.hrtime.bigint();
     const cached = deps.lookups.peek(lookup.domain);
-    // A cached name passed the rule when it was cached; any other must pass it now, or the full path answers its 400.
-    if (cached === undefined && !obeysDomainRule(deps, lookup.domain)) return false;
+    if (cached === undefined && !isCanonical(deps, lookup.domain)) return false;
     if (!deps.limits.requests.hit(deps.clientIp(request)).allowed) return false; // the full path answers the 429
     if (cached !== undefined) {
       finish(request, response, lookup, cached, 'hit', started);
@@ -82,7 +79,8 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
   };
 }
 
-function obeysDomainRule(deps: FastPathDeps, domain: string): boolean {
+/** Whether the full path's rule accepts the name as it is (it throws for a name the hub refuses). */
+function isCanonical(deps: FastPathDeps, domain: string): boolean {
   try {
     return deps.normalizeDomain(domain) === domain;
   } catch {
@@ -107,7 +105,7 @@ function parseLookup(url: string): Lookup | undefined {
   } else {
     return undefined;
   }
-  return CANONICAL.test(raw) ? { domain: raw, route } : undefined;
+  return { domain: raw, route };
 }
 
 // Headers as flat [name, value, …] lists, built once: what every answer of a kind shares, and per cached answer the

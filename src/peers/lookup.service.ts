@@ -113,7 +113,7 @@ export class LookupService implements OnModuleInit {
     return answer;
   }
 
-  async answer(peer: AnsweredPeer, now = new Date()): Promise<LookupAnswer> {
+  private async answer(peer: AnsweredPeer, now = new Date()): Promise<LookupAnswer> {
     const subject = {
       domain: peer.domain,
       url: peer.url,

@@ -99,7 +99,7 @@ export class VerificationService {
     };
     const first = await attempt(this.dataSource.manager).catch(nullOnConflict);
     if (first) return first;
-    for (let retry = 1; ; retry++) {
+    for (let retry = 1; retry <= LOCKED_RETRIES; retry++) {
       const locked = await this.dataSource
         .transaction(async (manager) => {
           await lockDomain(manager, domain);
@@ -107,11 +107,9 @@ export class VerificationService {
         })
         .catch(nullOnConflict);
       if (locked) return locked;
-      if (retry === LOCKED_RETRIES) {
-        this.logger.warn({ domain }, `gave up writing a request for ${domain} after ${LOCKED_RETRIES} conflicting changes`);
-        throw new ServiceUnavailableException(`domain: ${domain} is changing; try again`);
-      }
     }
+    this.logger.warn({ domain }, `gave up writing a request for ${domain} after ${LOCKED_RETRIES} conflicting changes`);
+    throw new ServiceUnavailableException(`domain: ${domain} is changing; try again`);
   }
 
   private withinCooldown(request: VerificationRequest): boolean {
@@ -124,7 +122,7 @@ export class VerificationService {
       { event: `${request.action}_requested`, domain: request.domain, requestId: request.id, contact: request.contact },
       `${request.action} requested for ${request.domain}; confirmation email queued to ${request.contact}`,
     );
-    this.outbox.nudge?.();
+    this.outbox.nudge();
   }
 }
 

@@ -7,15 +7,15 @@ import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { spawnHub, type HubProcess } from '../support/hub-process.js';
 import { generateTestKeyPair } from '../support/keys.js';
 
+/** The headers of an answer without the named ones (those that differ by when, or how, it was sent). */
+const without = (headers: Record<string, string>, ...names: string[]) =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name)));
+const comparable = (headers: Record<string, string>) => without(headers, 'date', 'connection', 'keep-alive');
+
 /** Cached lookups are answered before Express; they must be indistinguishable from the full path's answers. */
 describe('lookup fast path', () => {
   let hub: MailingTestHub;
   const domain = 'fast.example.com';
-  const comparable = (headers: Record<string, string>) => {
-    const { date, connection, 'keep-alive': keepAlive, ...rest } = headers;
-    void date, connection, keepAlive;
-    return rest;
-  };
 
   before(async () => {
     hub = await startMailingHub('fast_path', { RATE_IP_REQUESTS_PER_MINUTE: '40' });
@@ -93,16 +93,11 @@ describe('lookup fast path, cache off', () => {
     assert.equal(fastPeer.domain, domain);
     assert.match(fastProof, /^[\w-]+\.[\w-]+\.[\w-]+$/);
     assert.match(fullProof, /^[\w-]+\.[\w-]+\.[\w-]+$/);
-    const { etag: fastEtag, 'content-length': fastLength, ...fastHeaders } = fast.headers;
-    const { etag: fullEtag, 'content-length': fullLength, ...fullHeaders } = full.headers;
-    assert.match(fastEtag!, /^"[\w-]{27}"$/);
-    assert.match(fullEtag!, /^"[\w-]{27}"$/);
-    assert.equal(fastLength, String(Buffer.byteLength(fast.text)));
-    assert.equal(fullLength, String(Buffer.byteLength(full.text)));
-    const { date: d1, ...fastRest } = fastHeaders;
-    const { date: d2, ...fullRest } = fullHeaders;
-    void d1, d2;
-    assert.deepEqual(fastRest, fullRest);
+    assert.match(fast.headers.etag!, /^"[\w-]{27}"$/);
+    assert.match(full.headers.etag!, /^"[\w-]{27}"$/);
+    assert.equal(fast.headers['content-length'], String(Buffer.byteLength(fast.text)));
+    assert.equal(full.headers['content-length'], String(Buffer.byteLength(full.text)));
+    assert.deepEqual(without(fast.headers, 'date', 'etag', 'content-length'), without(full.headers, 'date', 'etag', 'content-length'));
     // The fast path's log line says where the answer came from; the full path's has no such field.
     const completed = () => logLines().filter((line) => line.msg === 'request completed');
     await eventually(() => completed().length >= 2);
@@ -121,10 +116,7 @@ describe('lookup fast path, cache off', () => {
     const fast = await request(uncached.url).get('/api/v1/peers/nobody.example.com');
     assert.equal(fast.status, 404);
     assert.deepEqual(fast.body, full.body);
-    const { date: d1, ...fastHeaders } = fast.headers;
-    const { date: d2, ...fullHeaders } = full.headers;
-    void d1, d2;
-    assert.deepEqual(fastHeaders, fullHeaders);
+    assert.deepEqual(without(fast.headers, 'date'), without(full.headers, 'date'));
     const fastLines = () => logLines().filter((line) => line.req?.url === '/api/v1/peers/nobody.example.com');
     await eventually(() => fastLines().length > 0);
     assert.deepEqual(fastLines().map((line) => [line.cache, line.route]), [['miss', '/api/v1/peers/:domain']]);
