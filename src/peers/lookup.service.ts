@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { HubConfig } from '../config/hub-config.js';
 import { CHANNELS } from '../database/channels.js';
 import { PgListener } from '../database/pg-listener.js';
+import { PreparedStatement } from '../database/prepared-statement.js';
 import type { LookupResponse } from '../protocol/peer.js';
 import { SigningService } from '../signing/signing.service.js';
 import { LookupCache } from './lookup-cache.js';
@@ -22,6 +23,13 @@ export interface LookupAnswer {
 
 /** What a lookup reads of a confirmed peer: what its answer says and signs. */
 type AnsweredPeer = Pick<Peer, 'domain' | 'url' | 'publicKey' | 'fingerprint' | 'confirmedAt'>;
+
+// Hand-written rather than findOneBy: on a cache miss TypeORM's query building cost more than the read itself.
+const READ_ANSWERED_PEER = new PreparedStatement<AnsweredPeer>(
+  'read_answered_peer',
+  `SELECT domain, url, public_key AS "publicKey", fingerprint, confirmed_at AS "confirmedAt"
+     FROM peers WHERE domain = $1 AND revoked_at IS NULL`,
+);
 
 // "Not found" is remembered briefly: unknown domains must not be a cheap way to load the database.
 // A confirmation anywhere invalidates it at once through NOTIFY, so this only bounds a missed notification.
@@ -99,12 +107,7 @@ export class LookupService implements OnModuleInit {
     const runner = this.dataSource.createQueryRunner(this.changedOnPrimary.delete(domain) ? 'master' : 'slave');
     let rows: AnsweredPeer[];
     try {
-      // Hand-written rather than findOneBy: on a cache miss TypeORM's query building cost more than the read itself.
-      rows = await runner.query(
-        `SELECT domain, url, public_key AS "publicKey", fingerprint, confirmed_at AS "confirmedAt"
-           FROM peers WHERE domain = $1 AND revoked_at IS NULL`,
-        [domain],
-      );
+      rows = await READ_ANSWERED_PEER.run(runner, [domain]);
     } finally {
       await runner.release();
     }

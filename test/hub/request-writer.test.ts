@@ -74,4 +74,14 @@ describe('writeRequest: a request and its email in one statement, only if the do
       ['https://e', 'pending'],
     ]);
   });
+
+  it('cancels only an email still queued: a superseded request whose email already left keeps it as sent', async () => {
+    const [pending] = await db.query<{ id: string }>(`SELECT id FROM verification_requests WHERE status = 'pending'`);
+    await db.query(`UPDATE mail_outbox SET status = 'sent', sent_at = now() WHERE request_id = $1`, [pending!.id]);
+    assert.equal((await writeRequest(dataSource.manager, pending!.id, request('https://f'), 24))?.url, 'https://f');
+    assert.deepEqual((await rows()).slice(-2), [
+      { url: 'https://e', request: 'superseded', email: 'sent' },
+      { url: 'https://f', request: 'pending', email: 'queued' },
+    ]);
+  });
 });
