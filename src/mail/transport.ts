@@ -5,6 +5,9 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { ComposedMail } from './mail-composer.js';
+import { mimeWriter } from './mime.js';
+
+type MimeWriter = ReturnType<typeof mimeWriter>;
 
 export interface MailTransport {
   /** `smtp` for real delivery, `file` for the development mailbox. */
@@ -13,12 +16,13 @@ export interface MailTransport {
   close(): void;
 }
 
-/** SMTP_URL set → SMTP; unset → each message written to $DATA_DIR/mail/<time>-<domain>.eml. */
+/** SMTP_URL set → SMTP; unset → each message written to $DATA_DIR/mail/<time>-<domain>.eml. Both send what mime.ts writes. */
 export function createMailTransport(config: HubConfig): MailTransport {
-  return config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom, config.outboxConcurrency) : fileMailbox(join(config.dataDir, 'mail'), config.mailFrom);
+  const write = mimeWriter(config.mailFrom);
+  return config.smtpUrl ? smtpTransport(config.smtpUrl, write, config.outboxConcurrency) : fileMailbox(join(config.dataDir, 'mail'), write);
 }
 
-function smtpTransport(url: string, from: string, connections: number): MailTransport {
+function smtpTransport(url: string, write: MimeWriter, connections: number): MailTransport {
   // The URL goes inside the options object: `createTransport(url, options)` would read the second argument as
   // message defaults and silently drop the pool and the timeouts (one new connection per email, no timeouts).
   // Settings written in the URL's query string win over these.
@@ -38,28 +42,24 @@ function smtpTransport(url: string, from: string, connections: number): MailTran
   return {
     kind: 'smtp',
     async send(mail) {
-      await transporter.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+      await transporter.sendMail(write(mail));
     },
     close: () => transporter.close(),
   };
 }
 
-function fileMailbox(directory: string, from: string): MailTransport {
+function fileMailbox(directory: string, write: MimeWriter): MailTransport {
   const logger = new Logger('DevMailbox');
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     kind: 'file',
     async send(mail) {
-      const info = (await composer.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html })) as {
-        message: Buffer;
-      };
       mkdirSync(directory, { recursive: true, mode: 0o700 });
       const domain = mail.to.slice(mail.to.lastIndexOf('@') + 1).replace(/[^a-z0-9.-]/gi, '_');
       const file = join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${domain}.eml`);
-      writeFileSync(file, info.message, { mode: 0o600 });
+      writeFileSync(file, write(mail).raw, { mode: 0o600 });
       // Development only (SMTP_URL unset): the link is the whole point of the dev mailbox.
       logger.log({ file, to: mail.to }, `dev mailbox: email to ${mail.to} written to ${file}${mail.link ? `; confirmation link: ${mail.link}` : ''}`);
     },
-    close: () => composer.close(),
+    close: () => undefined,
   };
 }
