@@ -11,6 +11,7 @@ import {
   ValidateBy,
   type ValidationOptions,
 } from 'class-validator';
+import { parseSender } from '../mail/mime.js';
 
 /** One decorator, one message: `PORT must be an integer between 1 and 65535`. */
 function IntegerBetween(min: number, max: number): PropertyDecorator {
@@ -40,6 +41,16 @@ function IsUrlWithScheme(schemes: string[], options?: ValidationOptions): Proper
     },
     options,
   );
+}
+
+function IsMailbox(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isMailbox',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && parseSender(value) !== undefined,
+      defaultMessage: () => '$property must be an email address, optionally with a name: "Name <address@example.com>"',
+    },
+  });
 }
 
 function IsUrlList(schemes: string[]): PropertyDecorator {
@@ -90,7 +101,7 @@ export class Environment {
   @Transform(toNumber) @IntegerBetween(1024, 65535) EMBEDDED_POSTGRES_PORT = 5439;
 
   @IsOptional() @IsUrlWithScheme(['smtp', 'smtps']) SMTP_URL?: string;
-  @IsString() @MinLength(3) MAIL_FROM = 'Federation Hub <hub@localhost>';
+  @IsMailbox() MAIL_FROM = 'Federation Hub <hub@localhost>';
   @Transform(toNumber) @IntegerBetween(1, 720) TOKEN_TTL_HOURS = 24;
   @Transform(toNumber) @IntegerBetween(512, 16384) MIN_RSA_KEY_BITS = 2048;
   @ValidateBy({

@@ -21,8 +21,8 @@ export interface RawMessage {
  * `from` is MAIL_FROM ("Name <address>" or an address); it is parsed once, here, and must name an address.
  */
 export function mimeWriter(from: string): (mail: ComposedMail, date?: Date) => RawMessage {
-  const sender = addressparser(from, { flatten: true })[0];
-  if (!sender?.address) throw new Error(`MAIL_FROM "${from}" names no email address`);
+  const sender = parseSender(from);
+  if (!sender) throw new Error(`MAIL_FROM "${from}" names no email address`);
   const senderAddress = sender.address;
   const fromHeader = header('From', mailbox(sender.name, senderAddress));
   const messageIdDomain = senderAddress.slice(senderAddress.lastIndexOf('@') + 1);
@@ -46,6 +46,12 @@ export function mimeWriter(from: string): (mail: ComposedMail, date?: Date) => R
     ].join('\r\n');
     return { envelope: { from: senderAddress, to: [to] }, raw };
   };
+}
+
+/** MAIL_FROM's display name and address, or undefined when it names no address (the config check uses it too). */
+export function parseSender(from: string): { name: string; address: string } | undefined {
+  const [first] = addressparser(from, { flatten: true });
+  return first?.address && /^[^@\s]+@[^@\s]+$/.test(first.address) ? { name: first.name, address: first.address } : undefined;
 }
 
 function header(name: string, value: string): string {

@@ -31,12 +31,14 @@ describe('configuration', () => {
           SMTP_URL: 'http://mail.example.com',
           CONTACT_LOCAL_PARTS: 'webmaster,root',
           DATABASE_URL: 'mysql://x',
+          MAIL_FROM: 'Federation Hub',
         }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         assert.deepEqual(error.problems.sort(), [
           'CONTACT_LOCAL_PARTS must be a comma-separated subset of admin, administrator, webmaster, hostmaster, postmaster',
           'DATABASE_URL must be a URL starting with postgres:// or postgresql://',
+          'MAIL_FROM must be an email address, optionally with a name: "Name <address@example.com>"',
           'PORT must be an integer between 0 and 65535',
           'SMTP_URL must be a URL starting with smtp:// or smtps://',
           'TOKEN_TTL_HOURS must be an integer between 1 and 720',
