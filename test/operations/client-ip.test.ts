@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import request from 'supertest';
 import { register } from '../support/flows.js';
 import { startTestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
@@ -7,6 +8,15 @@ import { generateTestKeyPair } from '../support/keys.js';
 const key = generateTestKeyPair().publicPem;
 const from = (hubUrl: string, domain: string, forwardedFor: string) =>
   register(hubUrl, { domain, url: `https://${domain}`, public_key: key }).set('X-Forwarded-For', forwardedFor);
+
+const lookup = (hubUrl: string, forwardedFor: string) =>
+  request(hubUrl).get('/api/v1/peers?search=nobody.ip.example.com').set('X-Forwarded-For', forwardedFor);
+
+/** The per-IP windows are whole wall-clock minutes: do not straddle a boundary. */
+async function clearOfMinuteBoundary(): Promise<void> {
+  const untilNextMinute = 60_000 - (Date.now() % 60_000);
+  if (untilNextMinute < 3000) await new Promise((resolve) => setTimeout(resolve, untilNextMinute + 50));
+}
 
 describe('client IP for rate limits', () => {
   it('comes from the socket when TRUST_PROXY is unset: X-Forwarded-For cannot dodge the limit', async () => {
@@ -36,6 +46,28 @@ describe('client IP for rate limits', () => {
       assert.deepEqual(ips.map((row) => row.requester_ip), ['198.51.100.1', '198.51.100.2']);
     } finally {
       await hub.stop();
+    }
+  });
+
+  // Lookups are answered before Express (lookup-fast-path.ts), which finds the client IP on its own.
+  it('for lookups answered before Express too: the socket without TRUST_PROXY, X-Forwarded-For with it', async () => {
+    const direct = await startTestHub('client_ip_lookup_socket', { RATE_IP_REQUESTS_PER_MINUTE: '3' });
+    const proxied = await startTestHub('client_ip_lookup_proxy', { RATE_IP_REQUESTS_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
+    try {
+      await clearOfMinuteBoundary();
+      const fromDirect: number[] = [];
+      for (const client of ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4']) {
+        fromDirect.push((await lookup(direct.url, client)).status);
+      }
+      assert.deepEqual(fromDirect, [404, 404, 404, 429], 'X-Forwarded-For must not dodge the limit');
+      const fromProxied: number[] = [];
+      for (const client of ['198.51.100.1', '198.51.100.1', '198.51.100.1', '198.51.100.2']) {
+        fromProxied.push((await lookup(proxied.url, client)).status);
+      }
+      assert.deepEqual(fromProxied, [404, 404, 429, 404], 'each client behind the proxy has its own limit');
+    } finally {
+      await direct.stop();
+      await proxied.stop();
     }
   });
 });
