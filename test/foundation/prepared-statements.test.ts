@@ -27,13 +27,15 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
-/** How the plan reads each table: "Index Scan on peers using peers_pkey (domain = $1)", "Seq Scan on peers", … */
+// The plan nodes that read a table or an index (a bitmap heap scan reads through its bitmap index scans).
+const TABLE_READS = new Set(['Seq Scan', 'Index Scan', 'Index Only Scan', 'Bitmap Index Scan']);
+
+/** How the plan reads: "Index Scan on peers using peers_pkey ((domain = $1))", "Seq Scan on peers (no index condition)", … */
 function reads(node: PlanNode): string[] {
-  const own: string[] = [];
-  const scan = node['Node Type'];
-  if (scan === 'Seq Scan' || (scan.includes('Scan') && (node['Relation Name'] || node['Index Name']) && scan !== 'Bitmap Heap Scan')) {
-    own.push(`${scan} on ${node['Relation Name'] ?? '?'} using ${node['Index Name'] ?? '-'} (${node['Index Cond'] ?? 'no index condition'})`);
-  }
+  const type = node['Node Type'];
+  const own = TABLE_READS.has(type)
+    ? [`${type}${node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}${node['Index Name'] ? ` using ${node['Index Name']}` : ''} (${node['Index Cond'] ?? 'no index condition'})`]
+    : [];
   return [...own, ...(node.Plans ?? []).flatMap(reads)];
 }
 
