@@ -21,7 +21,7 @@ import { type BenchResults, judge, printReport, type SizeFigures, writeResults }
 import { coldLookup, hotLookup, type Load, lookupPath, registration, unknownLookup } from './scenarios.js';
 import { type BenchKey, benchKey, peerDomain, seedPeers } from './seed.js';
 
-/** One database size, seeded, with its hubs and its baseline server. */
+/** One database size, seeded, with its two hubs. */
 interface Size {
   peers: number;
   seedSeconds: number;

@@ -10,6 +10,9 @@ export interface RawMessage {
   raw: string;
 }
 
+/** Writes one composed email as the message nodemailer sends (see mimeWriter). */
+export type MimeWriter = (mail: ComposedMail, date?: Date) => RawMessage;
+
 /**
  * Writes each email as one MIME message in one string: multipart/alternative, its text and HTML quoted-printable.
  *
@@ -20,7 +23,7 @@ export interface RawMessage {
  *
  * `from` is MAIL_FROM ("Name <address>" or an address); it is parsed once, here, and must name an address.
  */
-export function mimeWriter(from: string): (mail: ComposedMail, date?: Date) => RawMessage {
+export function mimeWriter(from: string): MimeWriter {
   const sender = parseSender(from);
   if (!sender) throw new Error(`MAIL_FROM "${from}" names no email address`);
   const senderAddress = sender.address;

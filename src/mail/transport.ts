@@ -5,9 +5,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { ComposedMail } from './mail-composer.js';
-import { mimeWriter } from './mime.js';
-
-type MimeWriter = ReturnType<typeof mimeWriter>;
+import { type MimeWriter, mimeWriter } from './mime.js';
 
 export interface MailTransport {
   /** `smtp` for real delivery, `file` for the development mailbox. */

@@ -27,12 +27,12 @@ interface DomainStateRow {
 const READ_DOMAIN_STATE = new PreparedStatement<DomainStateRow>(
   'read_domain_state',
   `SELECT (SELECT to_jsonb(p) FROM peers p WHERE p.domain = $1) AS peer,
-            (SELECT to_jsonb(r) FROM verification_requests r WHERE r.domain = $1 AND r.status = 'pending') AS pending,
-            count(*)::int AS today,
-            extract(epoch FROM clock_timestamp() - max(created_at))::float AS since_last,
-            extract(epoch FROM min(created_at) + interval '1 day' - clock_timestamp())::float AS until_oldest_expires
-       FROM verification_requests
-      WHERE domain = $1 AND created_at > clock_timestamp() - interval '1 day'`,
+          (SELECT to_jsonb(r) FROM verification_requests r WHERE r.domain = $1 AND r.status = 'pending') AS pending,
+          count(*)::int AS today,
+          extract(epoch FROM clock_timestamp() - max(created_at))::float AS since_last,
+          extract(epoch FROM min(created_at) + interval '1 day' - clock_timestamp())::float AS until_oldest_expires
+     FROM verification_requests
+    WHERE domain = $1 AND created_at > clock_timestamp() - interval '1 day'`,
 );
 
 /**

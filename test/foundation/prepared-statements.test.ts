@@ -3,10 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { runMigrations } from '../../src/database/data-source.js';
 import { PreparedStatement, preparedStatements } from '../../src/database/prepared-statement.js';
-// The modules that declare the hub's prepared statements.
-import '../../src/peers/lookup.service.js';
-import '../../src/verification/domain-state.js';
-import '../../src/verification/request-writer.js';
+// The whole application, so that every module that declares a prepared statement has declared it.
+import '../../src/app.module.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 // Parameters to plan each statement with (a generic plan does not depend on them, but EXECUTE needs them).
