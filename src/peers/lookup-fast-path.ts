@@ -32,7 +32,7 @@ export interface FastPathDeps {
  * and log line as the full path: from the cache when its answer (signed and serialized, or "not found") is there,
  * else from the database through the same LookupService. Anything else returns false and goes through Nest as
  * usual, and so does a lookup whose database read fails (the full path reads again and answers 503 in the hub's
- * error format; the per-IP limit then counts that request twice).
+ * error format; the per-IP limit has counted that request already, and does not count it again).
  */
 export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMessage, response: ServerResponse) => boolean {
   const infoEnabled = () => deps.logger.isLevelEnabled('info');
@@ -72,7 +72,10 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
       .find(lookup.domain)
       .then(
         (answer) => finish(request, response, lookup, answer, 'miss', started),
-        () => deps.fullPath(request, response),
+        () => {
+          deps.limits.countedAlready(request);
+          deps.fullPath(request, response);
+        },
       )
       .catch((error: Error) => deps.logger.error({ err: error, url: request.url }, 'lookup answer failed'));
     return true;

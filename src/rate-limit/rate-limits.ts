@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Injectable, type CanActivate, type ExecutionContext, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { HubConfig } from '../config/hub-config.js';
@@ -19,6 +20,22 @@ export class IpRateLimits {
     this.registrations = new FixedWindowCounter(config.rateIpRegistrationsPerMinute, 60_000);
   }
 
+  /** Requests counted already (by the lookup fast path) when they reach the full path's middleware. */
+  private readonly counted = new WeakSet<IncomingMessage>();
+
+  /**
+   * The lookup fast path counted and allowed this request, then handed it to the full path (its database read
+   * failed): the full path must not count it again.
+   */
+  countedAlready(request: IncomingMessage): void {
+    this.counted.add(request);
+  }
+
+  checkRequest(request: IncomingMessage, ip: string): void {
+    if (this.counted.has(request)) return;
+    this.check(this.requests, ip, 'requests');
+  }
+
   check(counter: FixedWindowCounter, ip: string, what: string): void {
     const { allowed, retryAfterSeconds } = counter.hit(ip);
     if (!allowed) {
@@ -34,7 +51,7 @@ export class RequestRateLimitMiddleware implements NestMiddleware {
   constructor(private readonly limits: IpRateLimits) {}
 
   use(request: Request, _response: Response, next: NextFunction): void {
-    this.limits.check(this.limits.requests, request.ip ?? 'unknown', 'requests');
+    this.limits.checkRequest(request, request.ip ?? 'unknown');
     next();
   }
 }

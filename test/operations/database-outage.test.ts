@@ -145,3 +145,19 @@ describe('PostgreSQL goes away while an email is being sent', () => {
     }
   });
 });
+
+describe('PostgreSQL goes away: lookups the cache cannot answer', () => {
+  it('count once against the per-IP request limit, though the fast path hands each to the full path', async () => {
+    const limit = 6;
+    const { proxy, hub, stop } = await startProxiedHub('db_outage_limit', { RATE_IP_REQUESTS_PER_MINUTE: String(limit) });
+    try {
+      await proxy.cut();
+      const statuses: number[] = [];
+      for (let n = 0; n <= limit; n++) statuses.push((await request(hub.url).get(`/api/v1/peers/uncached${n}.outage.example.com`)).status);
+      // Counted twice, the fourth lookup was refused 429 while the limit allows six.
+      assert.deepEqual(statuses, [...Array<number>(limit).fill(503), 429]);
+    } finally {
+      await stop();
+    }
+  });
+});
