@@ -81,7 +81,14 @@ export function judge(results: Omit<BenchResults, 'targets'>): Target[] {
     );
   }
   const memory = results.hubMemory;
-  check('hub RSS after the 1M-peer scenarios (peak)', '< 300 MiB', `${memory.rssMiB.toFixed(0)} MiB (${memory.peakRssMiB.toFixed(0)} MiB)`, memory.peakRssMiB < 300);
+  // The issue's limit is 300 MB (10^6 bytes), 286 MiB: judged in MB, the unit it is given in.
+  const megabytes = (mebibytes: number) => (mebibytes * 2 ** 20) / 1e6;
+  check(
+    'hub RSS after the 1M-peer scenarios (peak)',
+    '< 300 MB',
+    `${megabytes(memory.rssMiB).toFixed(0)} MB (${megabytes(memory.peakRssMiB).toFixed(0)} MB)`,
+    megabytes(memory.peakRssMiB) < 300,
+  );
   const cold = results.client.coldConcurrent;
   check(
     `${cold.calls} concurrent cold resolve()`,
