@@ -4,6 +4,7 @@ import request from 'supertest';
 import { register } from '../support/flows.js';
 import { startTestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
+import { clearOfMinuteBoundary } from '../support/rate-window.js';
 
 const key = generateTestKeyPair().publicPem;
 const from = (hubUrl: string, domain: string, forwardedFor: string) =>
@@ -12,16 +13,11 @@ const from = (hubUrl: string, domain: string, forwardedFor: string) =>
 const lookup = (hubUrl: string, forwardedFor: string) =>
   request(hubUrl).get('/api/v1/peers?search=nobody.ip.example.com').set('X-Forwarded-For', forwardedFor);
 
-/** The per-IP windows are whole wall-clock minutes: do not straddle a boundary. */
-async function clearOfMinuteBoundary(): Promise<void> {
-  const untilNextMinute = 60_000 - (Date.now() % 60_000);
-  if (untilNextMinute < 3000) await new Promise((resolve) => setTimeout(resolve, untilNextMinute + 50));
-}
-
 describe('client IP for rate limits', () => {
   it('comes from the socket when TRUST_PROXY is unset: X-Forwarded-For cannot dodge the limit', async () => {
     const hub = await startTestHub('client_ip_socket', { RATE_IP_REGISTRATIONS_PER_MINUTE: '2' });
     try {
+      await clearOfMinuteBoundary();
       assert.equal((await from(hub.url, 'a.ip.example.com', '198.51.100.1')).status, 202);
       assert.equal((await from(hub.url, 'b.ip.example.com', '198.51.100.2')).status, 202);
       const third = await from(hub.url, 'c.ip.example.com', '198.51.100.3');
@@ -37,6 +33,7 @@ describe('client IP for rate limits', () => {
   it('comes from X-Forwarded-For when the proxy is trusted (TRUST_PROXY)', async () => {
     const hub = await startTestHub('client_ip_proxy', { RATE_IP_REGISTRATIONS_PER_MINUTE: '1', TRUST_PROXY: 'loopback' });
     try {
+      await clearOfMinuteBoundary();
       assert.equal((await from(hub.url, 'a.proxy.example.com', '198.51.100.1')).status, 202);
       assert.equal((await from(hub.url, 'b.proxy.example.com', '198.51.100.2')).status, 202, 'another client behind the proxy');
       const again = await from(hub.url, 'c.proxy.example.com', '198.51.100.1');

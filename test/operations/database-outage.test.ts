@@ -6,6 +6,7 @@ import { eventually } from '../support/eventually.js';
 import { register, registrationFor } from '../support/flows.js';
 import { type MailingTestHub, startMailingHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
+import { clearOfMinuteBoundary } from '../support/rate-window.js';
 import type { SmtpCapture, SmtpCaptureOptions } from '../support/smtp-capture.js';
 import { proxyDatabase, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -152,6 +153,7 @@ describe('PostgreSQL goes away: lookups the cache cannot answer', () => {
     const { proxy, hub, stop } = await startProxiedHub('db_outage_limit', { RATE_IP_REQUESTS_PER_MINUTE: String(limit) });
     try {
       await proxy.cut();
+      await clearOfMinuteBoundary();
       const statuses: number[] = [];
       for (let n = 0; n <= limit; n++) statuses.push((await request(hub.url).get(`/api/v1/peers/uncached${n}.outage.example.com`)).status);
       // Counted twice, the fourth lookup was refused 429 while the limit allows six.

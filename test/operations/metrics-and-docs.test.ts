@@ -5,6 +5,7 @@ import { eventually } from '../support/eventually.js';
 import { confirmationLinkFor, register, registrationFor } from '../support/flows.js';
 import { type MailingTestHub, startMailingHub, startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
+import { clearOfMinuteBoundary } from '../support/rate-window.js';
 
 const ADMIN_TOKEN = 'metrics-and-docs-admin-token';
 const key = generateTestKeyPair().publicPem;
@@ -199,9 +200,7 @@ describe('rate-limit metrics', () => {
 
   it('counts refusals by limit once a client exceeds it', async () => {
     assert.equal(await counter(hub, 'hub_rate_limit_refusals_total', { limit: 'ip_registrations' }), 0);
-    // The per-IP windows are whole wall-clock minutes: do not straddle a boundary.
-    const untilNextMinute = 60_000 - (Date.now() % 60_000);
-    if (untilNextMinute < 2000) await new Promise((resolve) => setTimeout(resolve, untilNextMinute + 50));
+    await clearOfMinuteBoundary();
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await request(hub.url).delete(`/api/v1/peers/nobody${i}.rate.example.com`)).status);
     assert.deepEqual(statuses, [404, 404, 429, 429]);
