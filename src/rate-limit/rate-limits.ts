@@ -14,14 +14,13 @@ import { TooManyRequestsException } from './too-many-requests.exception.js';
 export class IpRateLimits {
   readonly requests: FixedWindowCounter;
   readonly registrations: FixedWindowCounter;
+  /** Requests counted already (by the lookup fast path) when they reach the full path's middleware. */
+  private readonly counted = new WeakSet<IncomingMessage>();
 
   constructor(config: HubConfig) {
     this.requests = new FixedWindowCounter(config.rateIpRequestsPerMinute, 60_000);
     this.registrations = new FixedWindowCounter(config.rateIpRegistrationsPerMinute, 60_000);
   }
-
-  /** Requests counted already (by the lookup fast path) when they reach the full path's middleware. */
-  private readonly counted = new WeakSet<IncomingMessage>();
 
   /**
    * The lookup fast path counted and allowed this request, then handed it to the full path (its database read
