@@ -1,39 +1,74 @@
 /**
- * The PostgreSQL server the bench database lives on: TEST_DATABASE_URL when set (as `npm test` sets it), else the
- * machine's server on 127.0.0.1:5432, else an embedded one started for this run (as test/run-tests.ts does).
+ * The PostgreSQL server the bench databases live on: one started for this run and sized for the data it will hold,
+ * as the README's Operations section asks of a production server (shared_buffers that hold the peers table and
+ * its index, on huge pages), or the server BENCH_DATABASE_URL names, as it is configured.
+ *
+ * Why a server of its own: on the machine's default configuration (shared_buffers 128 MB, 4 KiB pages),
+ * cold lookups at 1,000,000 peers ran at 0.67–0.77× of those at 1,000, and the difference was all PostgreSQL's
+ * (ad hoc, cache-off hubs, alternating rounds, CPU per lookup from /proc: 180–310 µs against 85–115 µs). With
+ * shared_buffers holding the table but on 4 KiB pages, 0.74–0.77×; with huge pages as well, 0.93–0.95×.
  */
 import pg from 'pg';
 import { startThrowawayServer } from '../test/support/database.js';
-
-export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+import { reserveHugePages } from './huge-pages.js';
 
 export interface PostgresServer {
   readonly url: string;
-  readonly version: string;
-  readonly embedded: boolean;
+  /** Version and the settings that decide how a random lookup at 1,000,000 peers fares. */
+  readonly description: ServerDescription;
   stop(): Promise<void>;
 }
 
-export async function postgresServer(): Promise<PostgresServer> {
-  const given = process.env.TEST_DATABASE_URL;
-  for (const url of given ? [given] : [DEFAULT_SERVER_URL]) {
-    const version = await serverVersion(url).catch((error: Error) => {
-      if (given) throw new Error(`TEST_DATABASE_URL ${url} unreachable: ${error.message}`);
-      return undefined;
-    });
-    if (version) return { url, version, embedded: false, stop: async () => {} };
-  }
-  const embedded = await startThrowawayServer();
-  console.log(`no PostgreSQL on ${DEFAULT_SERVER_URL}: started an embedded one (${embedded.url})`);
-  return { url: embedded.url, version: await serverVersion(embedded.url), embedded: true, stop: embedded.stop };
+export interface ServerDescription {
+  version: string;
+  sharedBuffers: string;
+  /** Whether the server's shared memory is on huge pages: on, off, or unknown before PostgreSQL 17. */
+  hugePages: string;
 }
 
-async function serverVersion(url: string): Promise<string> {
+/** About 0.75 KiB per peer for the table and its primary key, measured at 1,000,000; the rest is headroom. */
+export function sharedBuffersMiB(largestPeers: number): number {
+  return 128 + Math.ceil(largestPeers / 1024);
+}
+
+export async function postgresServer(options: { largestPeers: number; reserveHugePages: boolean; log: (message: string) => void }): Promise<PostgresServer> {
+  const given = process.env.BENCH_DATABASE_URL;
+  if (given) {
+    const description = await describe(given).catch((error: Error) => {
+      throw new Error(`BENCH_DATABASE_URL ${given} unreachable: ${error.message}`);
+    });
+    return { url: given, description, stop: async () => {} };
+  }
+  const buffers = sharedBuffersMiB(options.largestPeers);
+  // Shared memory is shared_buffers plus WAL buffers (up to 16 MB) and PostgreSQL's own tables.
+  const hugePages = options.reserveHugePages ? reserveHugePages((buffers + 96) * 2 ** 20, options.log) : undefined;
+  try {
+    const server = await startThrowawayServer({ shared_buffers: `${buffers}MB`, huge_pages: 'try' });
+    const description = await describe(server.url);
+    options.log(`PostgreSQL ${description.version} for this run: shared_buffers ${description.sharedBuffers}, huge pages ${description.hugePages}`);
+    return {
+      url: server.url,
+      description,
+      stop: async () => {
+        await server.stop();
+        hugePages?.release();
+      },
+    };
+  } catch (error) {
+    hugePages?.release();
+    throw error;
+  }
+}
+
+async function describe(url: string): Promise<ServerDescription> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {
-    const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    return rows[0]!.server_version;
+    const show = async (setting: string) => {
+      const { rows } = await client.query<Record<string, string>>(`SHOW ${setting}`).catch(() => ({ rows: [{ [setting]: 'unknown' }] }));
+      return rows[0]![setting]!;
+    };
+    return { version: await show('server_version'), sharedBuffers: await show('shared_buffers'), hugePages: await show('huge_pages_status') };
   } finally {
     await client.end();
   }

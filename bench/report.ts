@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ClientFigures } from './client-scenarios.js';
 import type { LoadFigures } from './load.js';
+import type { ServerDescription } from './postgres.js';
 import type { RegistrationFigures } from './scenarios.js';
 
 export interface SizeFigures {
@@ -24,7 +25,7 @@ export interface SizeFigures {
 export interface BenchResults {
   startedAt: string;
   smoke: boolean;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: string; platform: string };
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: ServerDescription; platform: string };
   load: { connections: number; seconds: number; warmupSeconds: number };
   sizes: SizeFigures[];
   hubMemory: { rssMiB: number; peakRssMiB: number };
@@ -102,7 +103,8 @@ export function judge(results: Omit<BenchResults, 'targets'>): Target[] {
 export function printReport(results: BenchResults): void {
   const m = results.machine;
   console.log(`\nFederation hub benchmark — ${results.startedAt}${results.smoke ? ' (SMOKE: figures not judged)' : ''}`);
-  console.log(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres}, ${m.platform}`);
+  console.log(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}`);
+  console.log(`PostgreSQL ${m.postgres.version}: shared_buffers ${m.postgres.sharedBuffers}, huge pages ${m.postgres.hugePages}`);
   console.log(`${results.load.connections} connections, ${results.load.seconds} s per scenario after ${results.load.warmupSeconds} s warm-up\n`);
 
   const rows: string[][] = [['scenario', 'peers', 'req/s', '× baseline', 'p50 ms', 'p99 ms', 'errors']];

@@ -16,7 +16,7 @@ import { benchConfig, type BenchConfig } from './config.js';
 import { type BenchHub, processMemory, startBenchHub } from './hub.js';
 import { combineLoads, runLoad, type LoadFigures } from './load.js';
 import { startMailSink, type MailSink } from './mail-sink.js';
-import { postgresServer } from './postgres.js';
+import { postgresServer, type ServerDescription } from './postgres.js';
 import { type BenchResults, judge, printReport, type SizeFigures, writeResults } from './report.js';
 import { coldLookup, hotLookup, type Load, lookupPath, registration, unknownLookup } from './scenarios.js';
 import { type BenchKey, benchKey, peerDomain, seedPeers } from './seed.js';
@@ -39,7 +39,8 @@ interface LookupRound {
 async function main(): Promise<number> {
   const config = benchConfig();
   const startedAt = new Date().toISOString();
-  const postgres = await postgresServer();
+  // The huge-page reserve is the machine's; a smoke run (inside `npm test`) leaves it alone.
+  const postgres = await postgresServer({ largestPeers: config.largePeers, reserveHugePages: !config.smoke && process.env.BENCH_HUGE_PAGES !== 'off', log });
   process.env.TEST_DATABASE_URL = postgres.url; // where createTestDatabase makes the bench databases
   const mail = await startMailSink();
   // Run in reverse order at the end, whatever happened.
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
     const measured: Omit<BenchResults, 'targets'> = {
       startedAt,
       smoke: config.smoke,
-      machine: machine(postgres.version),
+      machine: machine(postgres.description),
       load: { connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds },
       sizes: figures,
       hubMemory,
@@ -130,47 +131,48 @@ async function startBaseline(hubUrl: string): Promise<{ url: string; stop(): Pro
 
 /**
  * The lookups judged against the baseline (hot, 404, cold) and against the other size, in alternating rounds:
- * per size baseline, hot, 404, cold; the sizes in the order small, large, then large, small, and so on. On a shared
- * 2-core VM a server's rate drifts by ±15–30% within minutes, and not linearly (the first half minute of load is
- * often the fastest); many short interleaved rounds put the baseline and the hub, and the two sizes, in the same
- * moments, so that the ratios compare the code and the data rather than the moments.
+ * per round each scenario in turn (baseline, hot, 404, cold), each run once per size back to back, the sizes in
+ * the order small, large, then large, small, and so on. On a shared 2-core VM a server's rate drifts by ±15–30%
+ * within minutes, and at times by 40% from one 10-second stretch to the next; the two sizes' runs of a scenario
+ * are therefore adjacent, so that the 1,000,000-vs-1,000 ratios compare the data rather than the moments, and many
+ * short interleaved rounds put the baseline and the hub in the same moments too.
  */
 async function measureLookups(sizes: Size[], baselineUrl: string, load: Load, config: BenchConfig): Promise<LookupRound[][]> {
+  const scenarios: Record<keyof LookupRound, (size: Size, slice: Load) => Promise<LoadFigures>> = {
+    baseline: (_size, slice) => runLoad({ ...slice, url: baselineUrl, expectStatus: 200 }),
+    hot: (size, slice) => hotLookup(size.cached.url, slice),
+    unknown: (size, slice) => unknownLookup(size.cached.url, slice),
+    cold: (size, slice) => coldLookup(size.uncached.url, slice, size.peers),
+  };
+  // Warm-up once per size and scenario (JIT, pools, the cache of the hot peer).
+  const warm: Load = { ...load, warmupSeconds: 0, seconds: load.warmupSeconds };
+  for (const size of sizes) for (const run of Object.values(scenarios)) await run(size, warm);
+
   const rounds: LookupRound[][] = sizes.map(() => []);
   const slice: Load = { ...load, seconds: load.seconds / config.pairedRounds, warmupSeconds: 0 };
-  for (const size of sizes) {
-    // Warm-up once per size and scenario (JIT, pools, the cache of the hot peer).
-    const warm: Load = { ...slice, seconds: load.warmupSeconds };
-    await runLoad({ ...warm, url: baselineUrl, expectStatus: 200 });
-    await hotLookup(size.cached.url, warm);
-    await unknownLookup(size.cached.url, warm);
-    await coldLookup(size.uncached.url, warm, size.peers);
-  }
   for (let round = 0; round < config.pairedRounds; round++) {
     const order = round % 2 === 0 ? sizes : [...sizes].reverse();
-    for (const size of order) {
-      const figures: LookupRound = {
-        baseline: await runLoad({ ...slice, url: baselineUrl, expectStatus: 200 }),
-        hot: await hotLookup(size.cached.url, slice),
-        unknown: await unknownLookup(size.cached.url, slice),
-        cold: await coldLookup(size.uncached.url, slice, size.peers),
-      };
-      rounds[sizes.indexOf(size)]!.push(figures);
-      const rates = Object.entries(figures).map(([name, { requestsPerSecond }]) => `${name} ${requestsPerSecond.toFixed(0)}`);
+    const figures = new Map(order.map((size) => [size, {} as LookupRound]));
+    for (const [name, run] of Object.entries(scenarios) as [keyof LookupRound, (typeof scenarios)[keyof LookupRound]][]) {
+      for (const size of order) figures.get(size)![name] = await run(size, slice);
+    }
+    for (const size of sizes) {
+      rounds[sizes.indexOf(size)]!.push(figures.get(size)!);
+      const rates = Object.entries(figures.get(size)!).map(([name, { requestsPerSecond }]) => `${name} ${requestsPerSecond.toFixed(0)}`);
       log(`${size.peers} peers, round ${round + 1} of ${config.pairedRounds}, req/s: ${rates.join(', ')}`);
     }
   }
   return rounds;
 }
 
-function machine(postgresVersion: string): BenchResults['machine'] {
+function machine(postgres: ServerDescription): BenchResults['machine'] {
   const cores = cpus();
   return {
     cpus: cores.length,
     cpuModel: cores[0]?.model.trim() ?? 'unknown',
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.versions.node,
-    postgres: postgresVersion,
+    postgres,
     platform: `${platform()} ${release()}`,
   };
 }

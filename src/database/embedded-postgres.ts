@@ -14,6 +14,8 @@ export interface EmbeddedOptions {
   directory: string;
   port: number;
   database?: string;
+  /** Server settings (`-c name=value`) on top of the defaults, e.g. a larger `shared_buffers`. */
+  settings?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -41,7 +43,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     password: PASSWORD,
     persistent: true,
     createPostgresUser: runAsRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: Object.entries({ listen_addresses: '127.0.0.1', max_connections: '200', ...options.settings }).flatMap(
+      ([name, value]) => ['-c', `${name}=${value}`],
+    ),
     onLog: () => {},
     onError: (error: unknown) => options.log?.(`embedded postgres: ${String(error).trim()}`),
   });

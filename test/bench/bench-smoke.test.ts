@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sharedBuffersMiB } from '../../bench/postgres.js';
 import type { BenchResults } from '../../bench/report.js';
 
 const RUN = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
@@ -19,12 +20,14 @@ test('npm run bench -- --smoke runs every scenario and writes the table and resu
   const directory = mkdtempSync(join(tmpdir(), 'hub-bench-smoke-'));
   const resultsPath = join(directory, 'results.json');
   try {
-    const { code, output } = await run(RUN, ['--smoke'], {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       BENCH_RESULTS: resultsPath,
       // Gentle on the test run's other suites: fewer connections, the same scenarios.
       BENCH_CONNECTIONS: '8',
-    });
+    };
+    delete env.BENCH_DATABASE_URL; // the bench's own server, as `npm run bench` runs it
+    const { code, output } = await run(RUN, ['--smoke'], env);
     assert.equal(code, 0, output.slice(-4000));
 
     for (const heading of ['baseline node:http (same bytes)', 'lookup, confirmed peer (hot)', 'lookup, unknown domain (404)', 'registration (distinct domains)']) {
@@ -34,6 +37,10 @@ test('npm run bench -- --smoke runs every scenario and writes the table and resu
 
     const results = JSON.parse(readFileSync(resultsPath, 'utf8')) as BenchResults;
     assert.equal(results.smoke, true);
+    // A PostgreSQL of its own, sized for the larger database, and reported.
+    assert.equal(results.machine.postgres.sharedBuffers, `${sharedBuffersMiB(20_000)}MB`);
+    assert.match(output, new RegExp(`PostgreSQL [\\d.]+: shared_buffers ${sharedBuffersMiB(20_000)}MB, huge pages (on|off)`));
+    assert.doesNotMatch(output, /pg_prewarm unavailable/, 'the seeded peers were read into shared_buffers');
     assert.deepEqual(
       results.sizes.map((size) => size.peers),
       [1_000, 20_000],

@@ -52,9 +52,9 @@ async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> 
 }
 
 /** A whole PostgreSQL server for one run (the test runner's or the benchmark's), in a temporary folder removed on stop. */
-export async function startThrowawayServer(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startThrowawayServer(settings?: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
   const directory = mkdtempSync(join(tmpdir(), 'hub-pg-'));
-  const embedded = await startEmbeddedPostgres({ directory: join(directory, 'data'), port: await freePort(), database: 'postgres' });
+  const embedded = await startEmbeddedPostgres({ directory: join(directory, 'data'), port: await freePort(), database: 'postgres', settings });
   return {
     url: embedded.url,
     stop: async () => {
