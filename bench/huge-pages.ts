@@ -21,7 +21,12 @@ export interface HugePageReservation {
 /** Makes sure `bytes` of huge pages are free, raising the reserve if needed (root only). */
 export function reserveHugePages(bytes: number, log: (message: string) => void): HugePageReservation {
   const none: HugePageReservation = { added: 0, release: () => {} };
-  const memory = readFileSync('/proc/meminfo', 'utf8');
+  let memory: string;
+  try {
+    memory = readFileSync('/proc/meminfo', 'utf8');
+  } catch {
+    return none; // not Linux: PostgreSQL decides for itself (huge_pages = try)
+  }
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(memory)?.[1] ?? NaN);
   const pageBytes = field('Hugepagesize') * 1024;
   const missing = Math.ceil(bytes / pageBytes) - field('HugePages_Free');

@@ -39,13 +39,27 @@ interface LookupRound {
 async function main(): Promise<number> {
   const config = benchConfig();
   const startedAt = new Date().toISOString();
-  // The huge-page reserve is the machine's; a smoke run (inside `npm test`) leaves it alone.
-  const postgres = await postgresServer({ largestPeers: config.largePeers, reserveHugePages: !config.smoke && process.env.BENCH_HUGE_PAGES !== 'off', log });
-  process.env.TEST_DATABASE_URL = postgres.url; // where createTestDatabase makes the bench databases
-  const mail = await startMailSink();
-  // Run in reverse order at the end, whatever happened.
-  const stops: (() => Promise<void>)[] = [() => postgres.stop(), () => mail.close()];
+  // Run in reverse order at the end, whatever happened, and on SIGINT/SIGTERM: the bench's PostgreSQL, and the huge
+  // pages reserved for it, must not outlive the run.
+  const stops: (() => Promise<void>)[] = [];
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const stop of stops.reverse()) await stop().catch((error: Error) => console.error(`cleanup: ${error.message}`));
+    })());
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the hubs and the bench's PostgreSQL`);
+    void stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
+    // The huge-page reserve is the machine's; a smoke run (inside `npm test`) leaves it alone.
+    const reserveHugePages = !config.smoke && process.env.BENCH_HUGE_PAGES !== 'off';
+    const postgres = await postgresServer({ largestPeers: config.largePeers, reserveHugePages, log });
+    stops.push(() => postgres.stop());
+    process.env.TEST_DATABASE_URL = postgres.url; // where createTestDatabase makes the bench databases
+    const mail = await startMailSink();
+    stops.push(() => mail.close());
     const load: Load = { connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds };
     const key = benchKey();
     const sizes: Size[] = [];
@@ -104,7 +118,7 @@ async function main(): Promise<number> {
     const missed = results.targets.filter((target) => target.met === false);
     return process.argv.includes('--strict') && missed.length > 0 ? 1 : 0;
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((error: Error) => console.error(`cleanup: ${error.message}`));
+    await stopAll();
   }
 }
 
