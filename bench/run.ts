@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database.
 import { recordAnswer, startBaselineServer } from './baseline-server.js';
 import { clientScenarios } from './client-scenarios.js';
 import { benchConfig, type BenchConfig } from './config.js';
-import { type BenchHub, processMemory, startBenchHub } from './hub.js';
+import { type BenchHub, processCpuSeconds, processMemory, startBenchHub } from './hub.js';
 import { combineLoads, runLoad, type LoadFigures } from './load.js';
 import { startMailSink, type MailSink } from './mail-sink.js';
 import { postgresServer, type ServerDescription } from './postgres.js';
@@ -74,7 +74,7 @@ async function main(): Promise<number> {
     // node:http processes measured in alternation differed by 7-20% in every round on this VM.
     const baseline = await startBaseline(sizes[0]!.cached.url);
     stops.push(() => baseline.stop());
-    const lookups = await measureLookups(sizes, baseline.url, load, config);
+    const lookups = await measureLookups(sizes, baseline, load, config);
     const figures: SizeFigures[] = [];
     for (const [index, size] of sizes.entries()) {
       log(`${size.peers} peers: random-peer lookup (cache on: fills it, for the memory figure)`);
@@ -134,13 +134,13 @@ async function prepareSize(db: TestDatabase, peers: number, key: BenchKey, mail:
 }
 
 /** The bare node:http server answering the recorded bytes of a hot lookup. */
-async function startBaseline(hubUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startBaseline(hubUrl: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const path = lookupPath(peerDomain(1));
   const answer = await recordAnswer(hubUrl + path);
   if (answer.status !== 200) throw new Error(`the hub answered ${answer.status} to ${path}: ${answer.body}`);
   log(`baseline: node:http answering the same ${Buffer.byteLength(answer.body)}-byte body and ${answer.headers.length / 2} headers`);
   const server = await startBaselineServer(answer);
-  return { url: server.url + path, stop: () => server.stop() };
+  return { url: server.url + path, pid: server.pid, stop: () => server.stop() };
 }
 
 /**
@@ -151,29 +151,39 @@ async function startBaseline(hubUrl: string): Promise<{ url: string; stop(): Pro
  * are therefore adjacent, so that the 1,000,000-vs-1,000 ratios compare the data rather than the moments, and many
  * short interleaved rounds put the baseline and the hub in the same moments too.
  */
-async function measureLookups(sizes: Size[], baselineUrl: string, load: Load, config: BenchConfig): Promise<LookupRound[][]> {
-  const scenarios: Record<keyof LookupRound, (size: Size, slice: Load) => Promise<LoadFigures>> = {
-    baseline: (_size, slice) => runLoad({ ...slice, url: baselineUrl, expectStatus: 200 }),
-    hot: (size, slice) => hotLookup(size.cached.url, slice),
-    unknown: (size, slice) => unknownLookup(size.cached.url, slice),
-    cold: (size, slice) => coldLookup(size.uncached.url, slice, size.peers),
+async function measureLookups(sizes: Size[], baseline: { url: string; pid: number }, load: Load, config: BenchConfig): Promise<LookupRound[][]> {
+  // Each scenario's server, and how to load it.
+  const scenarios: Record<keyof LookupRound, { server: (size: Size) => number; run: (size: Size, slice: Load) => Promise<LoadFigures> }> = {
+    baseline: { server: () => baseline.pid, run: (_size, slice) => runLoad({ ...slice, url: baseline.url, expectStatus: 200 }) },
+    hot: { server: (size) => size.cached.pid, run: (size, slice) => hotLookup(size.cached.url, slice) },
+    unknown: { server: (size) => size.cached.pid, run: (size, slice) => unknownLookup(size.cached.url, slice) },
+    cold: { server: (size) => size.uncached.pid, run: (size, slice) => coldLookup(size.uncached.url, slice, size.peers) },
   };
   // Warm-up once per size and scenario (JIT, pools, the cache of the hot peer).
   const warm: Load = { ...load, warmupSeconds: 0, seconds: load.warmupSeconds };
-  for (const size of sizes) for (const run of Object.values(scenarios)) await run(size, warm);
+  for (const size of sizes) for (const { run } of Object.values(scenarios)) await run(size, warm);
 
   const rounds: LookupRound[][] = sizes.map(() => []);
   const slice: Load = { ...load, seconds: load.seconds / config.pairedRounds, warmupSeconds: 0 };
   for (let round = 0; round < config.pairedRounds; round++) {
     const order = round % 2 === 0 ? sizes : [...sizes].reverse();
     const figures = new Map(order.map((size) => [size, {} as LookupRound]));
-    for (const [name, run] of Object.entries(scenarios) as [keyof LookupRound, (typeof scenarios)[keyof LookupRound]][]) {
-      for (const size of order) figures.get(size)![name] = await run(size, slice);
+    // The server's CPU per request, logged beside its rate: it tells a slower process from a slower machine.
+    const cpu = new Map(order.map((size) => [size, {} as Record<keyof LookupRound, number>]));
+    for (const [name, { server, run }] of Object.entries(scenarios) as [keyof LookupRound, (typeof scenarios)[keyof LookupRound]][]) {
+      for (const size of order) {
+        const cpuBefore = processCpuSeconds(server(size));
+        const result = await run(size, slice);
+        figures.get(size)![name] = result;
+        cpu.get(size)![name] = ((processCpuSeconds(server(size)) - cpuBefore) * 1e6) / Math.max(1, result.requests);
+      }
     }
     for (const size of sizes) {
       rounds[sizes.indexOf(size)]!.push(figures.get(size)!);
-      const rates = Object.entries(figures.get(size)!).map(([name, { requestsPerSecond }]) => `${name} ${requestsPerSecond.toFixed(0)}`);
-      log(`${size.peers} peers, round ${round + 1} of ${config.pairedRounds}, req/s: ${rates.join(', ')}`);
+      const rates = Object.entries(figures.get(size)!).map(
+        ([name, { requestsPerSecond }]) => `${name} ${requestsPerSecond.toFixed(0)} (${cpu.get(size)![name as keyof LookupRound].toFixed(0)} µs)`,
+      );
+      log(`${size.peers} peers, round ${round + 1} of ${config.pairedRounds}, req/s (server CPU per request): ${rates.join(', ')}`);
     }
   }
   return rounds;
