@@ -168,7 +168,8 @@ async function measureLookups(sizes: Size[], baseline: { url: string; pid: numbe
   for (let round = 0; round < config.pairedRounds; round++) {
     const order = round % 2 === 0 ? sizes : [...sizes].reverse();
     const figures = new Map(order.map((size) => [size, {} as LookupRound]));
-    // The server's CPU per request, logged beside its rate: it tells a slower process from a slower machine.
+    // The server's CPU per request, logged beside its rate. On a shared VM it moves with the machine's moment too, so it
+    // is read against the baseline server's in the same round to tell a slower process from a slower moment.
     const cpu = new Map(order.map((size) => [size, {} as Record<keyof LookupRound, number>]));
     for (const [name, { server, run }] of Object.entries(scenarios) as [keyof LookupRound, (typeof scenarios)[keyof LookupRound]][]) {
       for (const size of order) {
