@@ -2,7 +2,7 @@
  * The hub under test, run as `node .build/src/main.js` in its own process (test/support/hub-process.ts), so that
  * it does not share an event loop with the load generator; limits raised so that they never answer 429.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type HubProcess, spawnHub } from '../test/support/hub-process.js';
@@ -44,17 +44,4 @@ export async function startBenchHub(options: { databaseUrl: string; smtpUrl: str
       if (code !== 0) console.error(`hub exited with ${code}:\n${hub.output().slice(-2000)}`);
     },
   };
-}
-
-/** Resident and peak resident memory of a process, in MiB (Linux /proc). */
-export function processMemory(pid: number): { rssMiB: number; peakRssMiB: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMiB: kib('VmRSS') / 1024, peakRssMiB: kib('VmHWM') / 1024 };
-}
-
-/** CPU time (user and system) a process has used so far, in seconds (Linux /proc, in clock ticks of 10 ms). */
-export function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

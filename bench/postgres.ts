@@ -3,10 +3,9 @@
  * as the README's Operations section asks of a production server (shared_buffers that hold the peers table and
  * its index, on huge pages), or the server BENCH_DATABASE_URL names, as it is configured.
  *
- * Why a server of its own: on the machine's default configuration (shared_buffers 128 MB, 4 KiB pages),
- * cold lookups at 1,000,000 peers ran at 0.67–0.77× of those at 1,000, and the difference was all PostgreSQL's
- * (ad hoc, cache-off hubs, alternating rounds, CPU per lookup from /proc: 180–310 µs against 85–115 µs). With
- * shared_buffers holding the table but on 4 KiB pages, 0.74–0.77×; with huge pages as well, 0.93–0.95×.
+ * Why a server of its own: on the machine's default configuration (shared_buffers 128 MB, 4 KiB pages), cold
+ * lookups at 1,000,000 peers ran at 0.64–0.77× of those at 1,000, all of the difference PostgreSQL's; sized and on
+ * huge pages, 0.93–0.95× (docs/performance.md, fourth session).
  */
 import pg from 'pg';
 import { startThrowawayServer } from '../test/support/database.js';
@@ -41,7 +40,7 @@ export async function postgresServer(options: { largestPeers: number; reserveHug
   }
   const buffers = sharedBuffersMiB(options.largestPeers);
   // Shared memory is shared_buffers plus WAL buffers (up to 16 MB) and PostgreSQL's own tables.
-  const hugePages = options.reserveHugePages ? reserveHugePages((buffers + 96) * 2 ** 20, options.log) : undefined;
+  const giveBackHugePages = options.reserveHugePages ? reserveHugePages((buffers + 96) * 2 ** 20, options.log) : () => {};
   try {
     const server = await startThrowawayServer({ shared_buffers: `${buffers}MB`, huge_pages: 'try' });
     const description = await describe(server.url);
@@ -51,11 +50,11 @@ export async function postgresServer(options: { largestPeers: number; reserveHug
       description,
       stop: async () => {
         await server.stop();
-        hugePages?.release();
+        giveBackHugePages();
       },
     };
   } catch (error) {
-    hugePages?.release();
+    giveBackHugePages();
     throw error;
   }
 }

@@ -13,10 +13,11 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database.
 import { recordAnswer, startBaselineServer } from './baseline-server.js';
 import { clientScenarios } from './client-scenarios.js';
 import { benchConfig, type BenchConfig } from './config.js';
-import { type BenchHub, processCpuSeconds, processMemory, startBenchHub } from './hub.js';
+import { type BenchHub, startBenchHub } from './hub.js';
 import { combineLoads, runLoad, type LoadFigures } from './load.js';
 import { startMailSink, type MailSink } from './mail-sink.js';
 import { postgresServer, type ServerDescription } from './postgres.js';
+import { processCpuSeconds, processMemory } from './proc.js';
 import { type BenchResults, judge, printReport, type SizeFigures, writeResults } from './report.js';
 import { coldLookup, hotLookup, type Load, lookupPath, registration, unknownLookup } from './scenarios.js';
 import { type BenchKey, benchKey, peerDomain, seedPeers } from './seed.js';
