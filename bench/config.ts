@@ -6,7 +6,7 @@ export interface BenchConfig {
   readonly smoke: boolean;
   /** Concurrent HTTP connections of every load scenario. */
   readonly connections: number;
-  /** Seconds of measured load per scenario. */
+  /** Seconds of measured load per scenario (and size), split between the lookup rounds. */
   readonly seconds: number;
   /** Seconds of registration load (shorter: every accepted registration's email is then awaited). */
   readonly registrationSeconds: number;
@@ -16,8 +16,10 @@ export interface BenchConfig {
    * load as the JIT reaches the whole path (HTTP, validation, SQL, MIME, SMTP), then stays flat.
    */
   readonly registrationWarmupSeconds: number;
-  /** Seconds of unmeasured load before each lookup scenario (JIT, caches, pools). */
+  /** Seconds of unmeasured load before the baseline and the random-peer lookups (JIT, caches, pools). */
   readonly warmupSeconds: number;
+  /** Seconds of unmeasured load per scenario on each lookup round's fresh hubs (at speed after about half a second). */
+  readonly roundWarmupSeconds: number;
   /** Alternating rounds of baseline, hot, 404 and cold lookups of both sizes (their seconds split between the rounds). */
   readonly pairedRounds: number;
   /** Confirmed peers in the "small" and "large" databases. */
@@ -40,10 +42,11 @@ export function benchConfig(argv = process.argv.slice(2), env = process.env): Be
   return {
     smoke,
     connections: number('BENCH_CONNECTIONS', 50),
-    seconds: number('BENCH_SECONDS', smoke ? 1 : 20),
+    seconds: number('BENCH_SECONDS', smoke ? 1 : 24),
     registrationSeconds: number('BENCH_REGISTRATION_SECONDS', smoke ? 1 : 5),
     registrationWarmupSeconds: smoke ? 0.5 : 15,
     warmupSeconds: number('BENCH_WARMUP_SECONDS', smoke ? 0.5 : 3),
+    roundWarmupSeconds: 1,
     pairedRounds: smoke ? 1 : 8,
     smallPeers: 1_000,
     largePeers: number('BENCH_LARGE_PEERS', smoke ? 20_000 : 1_000_000),

@@ -26,7 +26,7 @@ export interface BenchResults {
   startedAt: string;
   smoke: boolean;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; postgres: ServerDescription; platform: string };
-  load: { connections: number; seconds: number; warmupSeconds: number };
+  load: { connections: number; seconds: number; warmupSeconds: number; rounds: number; roundWarmupSeconds: number };
   sizes: SizeFigures[];
   hubMemory: { rssMiB: number; peakRssMiB: number };
   client: ClientFigures;
@@ -105,7 +105,11 @@ export function printReport(results: BenchResults): void {
   console.log(`\nFederation hub benchmark — ${results.startedAt}${results.smoke ? ' (SMOKE: figures not judged)' : ''}`);
   console.log(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}`);
   console.log(`PostgreSQL ${m.postgres.version}: shared_buffers ${m.postgres.sharedBuffers}, huge pages ${m.postgres.hugePages}`);
-  console.log(`${results.load.connections} connections, ${results.load.seconds} s per scenario after ${results.load.warmupSeconds} s warm-up\n`);
+  const load = results.load;
+  console.log(
+    `${load.connections} connections; lookups ${load.seconds} s per scenario and size in ${load.rounds} rounds, ` +
+      `each on fresh hubs after ${load.roundWarmupSeconds} s warm-up\n`,
+  );
 
   const rows: string[][] = [['scenario', 'peers', 'req/s', '× baseline', 'p50 ms', 'p99 ms', 'errors']];
   for (const size of results.sizes) {

@@ -4,9 +4,10 @@
  * `npm run bench -- --smoke` (or BENCH_SMOKE=1) runs every scenario for about a second; the test suite does that.
  * `--strict` exits 1 when a target is missed.
  *
- * Each size has its own database and its own two hub processes: one as configured by default (the lookup cache on)
- * and one with LOOKUP_CACHE_ENTRIES=0, so that the "cold" scenario measures the database path on every request.
- * Both sizes exist side by side so that their lookups can be measured in the same moments (see measureLookups).
+ * Each size has its own database, side by side, so that their lookups can be measured in the same moments (see
+ * measureLookups). Each lookup round starts fresh hub processes per size: one as configured by default (the lookup
+ * cache on) and one with LOOKUP_CACHE_ENTRIES=0, so that the "cold" scenario measures the database path on every
+ * request. The random-peer, registration and client scenarios share one long-lived hub per size.
  */
 import { cpus, platform, release, totalmem } from 'node:os';
 import { createTestDatabase, type TestDatabase } from '../test/support/database.js';
@@ -22,10 +23,16 @@ import { type BenchResults, judge, printReport, type SizeFigures, writeResults }
 import { coldLookup, hotLookup, type Load, lookupPath, registration, unknownLookup } from './scenarios.js';
 import { type BenchKey, benchKey, peerDomain, seedPeers } from './seed.js';
 
-/** One database size, seeded, with its two hubs. */
+/** One database size, seeded, with the hub that ran its migrations. */
 interface Size {
   peers: number;
   seedSeconds: number;
+  databaseUrl: string;
+  hub: BenchHub;
+}
+
+/** A lookup round's hubs for one size: with the lookup cache (hot, 404) and without it (cold). */
+interface LookupHubs {
   cached: BenchHub;
   uncached: BenchHub;
 }
@@ -73,16 +80,24 @@ async function main(): Promise<number> {
 
     // One baseline server for both sizes (the answers differ only in their proofs, not in length): two identical
     // node:http processes measured in alternation differed by 7-20% in every round on this VM.
-    const baseline = await startBaseline(sizes[0]!.cached.url);
+    const baseline = await startBaseline(sizes[0]!.hub.url);
     stops.push(() => baseline.stop());
-    const lookups = await measureLookups(sizes, baseline, load, config);
+    const startHubs = async (size: Size): Promise<LookupHubs> => {
+      const [cached, uncached] = await Promise.all([
+        startBenchHub({ databaseUrl: size.databaseUrl, smtpUrl: mail.url }),
+        startBenchHub({ databaseUrl: size.databaseUrl, smtpUrl: mail.url, env: { LOOKUP_CACHE_ENTRIES: '0' } }),
+      ]);
+      stops.push(() => cached.stop(), () => uncached.stop());
+      return { cached, uncached };
+    };
+    const lookups = await measureLookups(sizes, startHubs, baseline, load, config);
     const figures: SizeFigures[] = [];
     for (const [index, size] of sizes.entries()) {
       log(`${size.peers} peers: random-peer lookup (cache on: fills it, for the memory figure)`);
-      const random = await coldLookup(size.cached.url, load, size.peers);
+      const random = await coldLookup(size.hub.url, load, size.peers);
       log(`${size.peers} peers: registration, then every email`);
       const registered = await registration(
-        size.cached.url,
+        size.hub.url,
         { ...load, seconds: config.registrationSeconds, warmupSeconds: config.registrationWarmupSeconds },
         key,
         mail,
@@ -100,15 +115,21 @@ async function main(): Promise<number> {
         registration: registered,
       });
     }
-    const hubMemory = processMemory(large.cached.pid);
+    const hubMemory = processMemory(large.hub.pid);
     log('client library');
-    const client = await clientScenarios(large.cached.url, { loopSeconds: config.clientLoopSeconds, concurrency: config.clientConcurrency });
+    const client = await clientScenarios(large.hub.url, { loopSeconds: config.clientLoopSeconds, concurrency: config.clientConcurrency });
 
     const measured: Omit<BenchResults, 'targets'> = {
       startedAt,
       smoke: config.smoke,
       machine: machine(postgres.description),
-      load: { connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds },
+      load: {
+        connections: config.connections,
+        seconds: config.seconds,
+        warmupSeconds: config.warmupSeconds,
+        rounds: config.pairedRounds,
+        roundWarmupSeconds: config.roundWarmupSeconds,
+      },
       sizes: figures,
       hubMemory,
       client,
@@ -123,15 +144,13 @@ async function main(): Promise<number> {
   }
 }
 
-/** Starts a size's hubs (they run the migrations) and seeds its peers with SQL. */
+/** Starts a size's hub (it runs the migrations) and seeds its peers with SQL. */
 async function prepareSize(db: TestDatabase, peers: number, key: BenchKey, mail: MailSink, stops: (() => Promise<void>)[]): Promise<Size> {
-  const cached = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url });
-  stops.push(() => cached.stop());
-  const uncached = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url, env: { LOOKUP_CACHE_ENTRIES: '0' } });
-  stops.push(() => uncached.stop());
+  const hub = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url });
+  stops.push(() => hub.stop());
   const seedSeconds = await seedPeers(db, key, 1, peers);
   log(`seeded ${peers} peers in ${seedSeconds.toFixed(1)} s`);
-  return { peers, seedSeconds, cached, uncached };
+  return { peers, seedSeconds, databaseUrl: db.url, hub };
 }
 
 /** The bare node:http server answering the recorded bytes of a hot lookup. */
@@ -150,36 +169,56 @@ async function startBaseline(hubUrl: string): Promise<{ url: string; pid: number
  * the order small, large, then large, small, and so on. On a shared 2-core VM a server's rate drifts by ±15–30%
  * within minutes, and at times by 40% from one 10-second stretch to the next; the two sizes' runs of a scenario
  * are therefore adjacent, so that the 1,000,000-vs-1,000 ratios compare the data rather than the moments, and many
- * short interleaved rounds put the baseline and the hub in the same moments too.
+ * short interleaved rounds put the baseline and the hub in the same moments too. What noise is left is measured in
+ * docs/performance.md (one server measured as both "sizes" came out 0.91–1.03×).
+ *
+ * Every round runs on hub processes started for it. One process can stay 15–50% slower than an identical one for
+ * its whole life (seen in four of eight runs on an AMD EPYC VM, at either size; docs/performance.md): with one
+ * process per size for all rounds, that draw decided the 1,000,000-vs-1,000 ratio. With a fresh pair per round,
+ * each round draws again and the rounds average it out. A fresh hub is at speed after about half a second of load.
  */
-async function measureLookups(sizes: Size[], baseline: { url: string; pid: number }, load: Load, config: BenchConfig): Promise<LookupRound[][]> {
+async function measureLookups(
+  sizes: Size[],
+  startHubs: (size: Size) => Promise<LookupHubs>,
+  baseline: { url: string; pid: number },
+  load: Load,
+  config: BenchConfig,
+): Promise<LookupRound[][]> {
   // Each scenario's server, and how to load it.
-  const scenarios: Record<keyof LookupRound, { server: (size: Size) => number; run: (size: Size, slice: Load) => Promise<LoadFigures> }> = {
-    baseline: { server: () => baseline.pid, run: (_size, slice) => runLoad({ ...slice, url: baseline.url, expectStatus: 200 }) },
-    hot: { server: (size) => size.cached.pid, run: (size, slice) => hotLookup(size.cached.url, slice) },
-    unknown: { server: (size) => size.cached.pid, run: (size, slice) => unknownLookup(size.cached.url, slice) },
-    cold: { server: (size) => size.uncached.pid, run: (size, slice) => coldLookup(size.uncached.url, slice, size.peers) },
+  type Scenario = { server: (hubs: LookupHubs) => number; run: (size: Size, hubs: LookupHubs, slice: Load) => Promise<LoadFigures> };
+  const scenarios: Record<keyof LookupRound, Scenario> = {
+    baseline: { server: () => baseline.pid, run: (_size, _hubs, slice) => runLoad({ ...slice, url: baseline.url, expectStatus: 200 }) },
+    hot: { server: (hubs) => hubs.cached.pid, run: (_size, hubs, slice) => hotLookup(hubs.cached.url, slice) },
+    unknown: { server: (hubs) => hubs.cached.pid, run: (_size, hubs, slice) => unknownLookup(hubs.cached.url, slice) },
+    cold: { server: (hubs) => hubs.uncached.pid, run: (size, hubs, slice) => coldLookup(hubs.uncached.url, slice, size.peers) },
   };
-  // Warm-up once per size and scenario (JIT, pools, the cache of the hot peer).
-  const warm: Load = { ...load, warmupSeconds: 0, seconds: load.warmupSeconds };
-  for (const size of sizes) for (const { run } of Object.values(scenarios)) await run(size, warm);
+  await runLoad({ ...load, seconds: load.warmupSeconds, warmupSeconds: 0, url: baseline.url, expectStatus: 200 });
 
   const rounds: LookupRound[][] = sizes.map(() => []);
-  const slice: Load = { ...load, seconds: load.seconds / config.pairedRounds, warmupSeconds: 0 };
+  // autocannon runs whole seconds (asked for 2.5, it ran 3).
+  const slice: Load = { ...load, seconds: Math.max(1, Math.round(load.seconds / config.pairedRounds)), warmupSeconds: 0 };
+  // Warm-up of each fresh hub per scenario (JIT, pools, the cache of the hot peer).
+  const warm: Load = { ...load, seconds: config.roundWarmupSeconds, warmupSeconds: 0 };
   for (let round = 0; round < config.pairedRounds; round++) {
     const order = round % 2 === 0 ? sizes : [...sizes].reverse();
+    const hubs = new Map(await Promise.all(order.map(async (size) => [size, await startHubs(size)] as const)));
+    for (const size of order) {
+      for (const [name, { run }] of Object.entries(scenarios)) if (name !== 'baseline') await run(size, hubs.get(size)!, warm);
+    }
     const figures = new Map(order.map((size) => [size, {} as LookupRound]));
     // The server's CPU per request, logged beside its rate. On a shared VM it moves with the machine's moment too, so it
     // is read against the baseline server's in the same round to tell a slower process from a slower moment.
     const cpu = new Map(order.map((size) => [size, {} as Record<keyof LookupRound, number>]));
-    for (const [name, { server, run }] of Object.entries(scenarios) as [keyof LookupRound, (typeof scenarios)[keyof LookupRound]][]) {
+    for (const [name, { server, run }] of Object.entries(scenarios) as [keyof LookupRound, Scenario][]) {
       for (const size of order) {
-        const cpuBefore = processCpuSeconds(server(size));
-        const result = await run(size, slice);
+        const pid = server(hubs.get(size)!);
+        const cpuBefore = processCpuSeconds(pid);
+        const result = await run(size, hubs.get(size)!, slice);
         figures.get(size)![name] = result;
-        cpu.get(size)![name] = ((processCpuSeconds(server(size)) - cpuBefore) * 1e6) / Math.max(1, result.requests);
+        cpu.get(size)![name] = ((processCpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, result.requests);
       }
     }
+    for (const { cached, uncached } of hubs.values()) await Promise.all([cached.stop(), uncached.stop()]);
     for (const size of sizes) {
       rounds[sizes.indexOf(size)]!.push(figures.get(size)!);
       const rates = Object.entries(figures.get(size)!).map(
