@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ import { ConfirmationMailComposer } from './verification/confirmation-mail.compo
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PeersModule } from './peers/peers.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { InFlightInterceptor, InFlightWork } from './common/in-flight.js';
 import { loggerOptions } from './common/logging.js';
 
 @Module({})
@@ -44,6 +46,7 @@ export class AppModule {
         AdminModule,
         HousekeepingModule,
       ],
+      providers: [InFlightWork, { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor }],
     };
   }
 }

@@ -7,6 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import proxyAddr from 'proxy-addr';
+import { InFlightWork } from './common/in-flight.js';
 import { createRootLogger } from './common/logging.js';
 import { createLookupFastPath } from './peers/lookup-fast-path.js';
 import { LookupService } from './peers/lookup.service.js';
@@ -70,14 +71,18 @@ export async function startHub(config: HubConfig, log: Log = (line) => console.l
 
 /**
  * Graceful stop: the HTTP server stops accepting connections and lets requests in flight finish (idle
- * keep-alive connections are closed as they go idle), the outbox worker finishes the message in hand,
- * then the pool and the embedded database close. Connections still busy after the grace period are cut.
+ * keep-alive connections are closed as they go idle); handlers whose clients have gone away finish too, since they
+ * may still be writing; then Nest stops (the outbox worker finishes the message in hand), and the pool and the
+ * embedded database close. Connections still busy after the grace period are cut.
  */
 async function shutdown(app: INestApplication, embedded: EmbeddedDatabase | undefined, log: Log): Promise<void> {
   const server = app.getHttpServer() as Server;
+  const deadline = Date.now() + SHUTDOWN_GRACE_MS;
   const sweep = setInterval(() => server.closeIdleConnections(), 100);
   const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
   try {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!(await app.get(InFlightWork).settled(deadline - Date.now()))) log('shutdown: request handlers still running after the grace period');
     await app.close();
   } finally {
     clearInterval(sweep);
@@ -124,6 +129,7 @@ function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger, 
     lookups: app.get(LookupService),
     metrics: app.get(MetricsService),
     limits: app.get(IpRateLimits),
+    inFlight: app.get(InFlightWork),
     logger,
     // Without TRUST_PROXY the client is the socket's peer: what proxy-addr answers then too, after parsing
     // X-Forwarded-For for nothing (1.4% of the hub's CPU under hot lookups).

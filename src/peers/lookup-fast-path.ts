@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { ANY_ORIGIN, API_SECURITY_HEADERS } from '../common/security-headers.js';
+import type { InFlightWork } from '../common/in-flight.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { IpRateLimits } from '../rate-limit/rate-limits.js';
 import { LookupCache } from './lookup-cache.js';
@@ -17,6 +18,8 @@ export interface FastPathDeps {
   lookups: LookupService;
   metrics: MetricsService;
   limits: IpRateLimits;
+  /** Where a database read is counted until answered, so that graceful shutdown waits for it. */
+  inFlight: InFlightWork;
   logger: Logger;
   /** Client IP as Express computes it (TRUST_PROXY). */
   clientIp: (request: IncomingMessage) => string;
@@ -68,8 +71,8 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
       finish(request, response, lookup, cached, 'hit', started);
       return true;
     }
-    deps.lookups
-      .find(lookup.domain)
+    deps.inFlight
+      .track(deps.lookups.find(lookup.domain))
       .then(
         (answer) => finish(request, response, lookup, answer, 'miss', started),
         () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { spawnHub } from '../support/hub-process.js';
@@ -41,4 +42,37 @@ describe('graceful shutdown', () => {
     assert.equal(n, 5, 'the registrations in flight were stored');
     proxy.setDelay(0);
   });
+
+  it('finishes the work of requests whose clients went away before it closes the database', async () => {
+    // A small pool, so that some reads wait for a connection while the shutdown runs.
+    const hub = await spawnHub({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: viaProxy, DATABASE_POOL_SIZE: '2', LOG_LEVEL: 'info', SMTP_URL: 'smtp://127.0.0.1:9' });
+    proxy.setDelay(400);
+    const key = generateTestKeyPair().publicPem;
+    const abandoned = [
+      ...Array.from({ length: 4 }, (_, i) => send(hub.url, 'GET', `/api/v1/peers/gone${i}.example.com`)),
+      ...Array.from({ length: 3 }, (_, i) =>
+        send(hub.url, 'POST', '/api/v1/peers', { domain: `gone-reg${i}.example.com`, url: `https://gone-reg${i}.example.com`, public_key: key }),
+      ),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    for (const pending of abandoned) pending.destroy(); // the clients give up while the database is slow
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await hub.stop('SIGTERM'), 0, hub.output());
+    assert.doesNotMatch(hub.output(), /internal error|Driver not Connected|"level":50/, 'no handler was cut off by the closing database');
+    const rows = await db.query<{ domain: string }>(`SELECT domain FROM verification_requests WHERE domain LIKE 'gone-reg%' ORDER BY domain`);
+    assert.deepEqual(
+      rows.map((row) => row.domain),
+      ['gone-reg0.example.com', 'gone-reg1.example.com', 'gone-reg2.example.com'],
+      'the registrations whose clients left were stored all the same',
+    );
+    proxy.setDelay(0);
+  });
 });
+
+/** A raw request the test can abandon (destroy) before the answer comes. */
+function send(base: string, method: 'GET' | 'POST', path: string, body?: unknown) {
+  const pending = httpRequest(new URL(path, base), { method, headers: body ? { 'content-type': 'application/json' } : {} });
+  pending.on('error', () => {}); // destroyed on purpose
+  pending.end(body ? JSON.stringify(body) : undefined);
+  return pending;
+}
