@@ -12,6 +12,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { parseSender } from '../mail/mime.js';
+import { DEFAULT_POOL_SIZE } from '../database/data-source.js';
 
 /** One decorator, one message: `PORT must be an integer between 1 and 65535`. */
 function IntegerBetween(min: number, max: number): PropertyDecorator {
@@ -96,7 +97,7 @@ export class Environment {
 
   @IsOptional() @IsUrlWithScheme(['postgres', 'postgresql']) DATABASE_URL?: string;
   @IsOptional() @IsUrlList(['postgres', 'postgresql']) DATABASE_REPLICA_URLS?: string;
-  @Transform(toNumber) @IntegerBetween(1, 200) DATABASE_POOL_SIZE = 10;
+  @Transform(toNumber) @IntegerBetween(1, 200) DATABASE_POOL_SIZE = DEFAULT_POOL_SIZE;
   @IsString() @MinLength(1) DATA_DIR = './.data';
   @Transform(toNumber) @IntegerBetween(1024, 65535) EMBEDDED_POSTGRES_PORT = 5439;
 
