@@ -1,16 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DEFAULT_POOL_SIZE } from '../config/environment.js';
 import { ENTITIES } from './entities.js';
 
 // Compiled migrations sit beside the compiled sources: dist/migrations (see migrations/tsconfig.json).
 const MIGRATIONS = fileURLToPath(new URL('../migrations/*.js', import.meta.url));
-
-/**
- * Connections per pool when DATABASE_POOL_SIZE is not set. 20 rather than the usual 10: with 50 concurrent clients,
- * 20 answered 13–32% more cache-miss lookups per second on the development VM, and the bench's cold lookups at
- * 1,000,000 peers ran at 1.01× and 0.92× of those at 1,000, against 0.87–0.94× with 10 (docs/performance.md).
- */
-export const DEFAULT_POOL_SIZE = 20;
 
 export interface DatabaseSettings {
   url: string;
