@@ -4,7 +4,7 @@
  * (test/support/dns-server.ts) and the hub requests at a counting HTTP proxy in front of the hub
  * (test/client/hub-proxy.ts). The DNS zone is empty, so every resolve falls back to the hub.
  */
-import { FederationResolver } from '../src/client/index.js';
+import { FederationResolver } from '../packages/client/src/index.js';
 import { startHubProxy } from '../test/client/hub-proxy.js';
 import { startDnsServer } from '../test/support/dns-server.js';
 import { lookupPath } from './scenarios.js';

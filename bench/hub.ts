@@ -1,5 +1,5 @@
 /**
- * The hub under test, run as `node .build/src/main.js` in its own process (test/support/hub-process.ts), so that
+ * The hub under test, run as `node .build/packages/server/src/main.js` in its own process (test/support/hub-process.ts), so that
  * it does not share an event loop with the load generator; limits raised so that they never answer 429.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -3,7 +3,7 @@
  * (not through the API) as valid-looking confirmed rows sharing one real RSA-2048 key.
  */
 import { execFileSync } from 'node:child_process';
-import { parsePublicKey } from '../src/protocol/public-key.js';
+import { parsePublicKey } from '../packages/client/src/protocol/public-key.js';
 import type { TestDatabase } from '../test/support/database.js';
 import { generateTestKeyPair } from '../test/support/keys.js';
 

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parsePublicKey, splitTxtValue } from '../../src/protocol/index.js';
+import { parsePublicKey, splitTxtValue } from '../../packages/client/src/protocol/index.js';
 import { mergeZones, peerZone } from '../client/fixtures.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../packages/client/src/cli/main.js', import.meta.url));
 
 interface Run {
   code: number | null;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { checkDns, type DnsCheckEntry, type DnsCheckReport } from '../../src/client/index.js';
-import { quoteTxtStrings, splitTxtValue } from '../../src/protocol/index.js';
+import { checkDns, type DnsCheckEntry, type DnsCheckReport } from '../../packages/client/src/index.js';
+import { quoteTxtStrings, splitTxtValue } from '../../packages/client/src/protocol/index.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
 import { mergeZones, peerZone } from './fixtures.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DnsClient, DnsQueryFailed, parseServerAddress } from '../../src/client/dns/client.js';
-import { decodeMessage, DnsWireError, encodeQuery } from '../../src/client/dns/wire.js';
+import { DnsClient, DnsQueryFailed, parseServerAddress } from '../../packages/client/src/dns/client.js';
+import { decodeMessage, DnsWireError, encodeQuery } from '../../packages/client/src/dns/wire.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 
 const LONG_STRINGS = ['a'.repeat(255), 'b'.repeat(255), 'c'.repeat(255), 'd'.repeat(255), 'e'.repeat(100)];

@@ -1,4 +1,4 @@
-import { publicKeyRecordName, protocolRecordName, splitTxtValue, srvRecordName } from '../../src/protocol/index.js';
+import { publicKeyRecordName, protocolRecordName, splitTxtValue, srvRecordName } from '../../packages/client/src/protocol/index.js';
 import type { TestDnsRecord, TestDnsZone } from '../support/dns-server.js';
 import { stripLineBreaks } from '../support/keys.js';
 

@@ -6,13 +6,13 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 /**
- * A chat server embeds the client without the hub: the compiled client and protocol code may import only Node's
- * own modules, jose and tldts, and each other, never NestJS, TypeORM or any other part of the hub.
+ * A chat server embeds the client package without the hub: its built code (packages/client/dist, what the package
+ * ships) may import only Node's own modules, jose and tldts, and its own files, never NestJS, TypeORM or the server.
  */
-const compiledSrc = fileURLToPath(new URL('../../src/', import.meta.url));
-const repoRoot = resolve(compiledSrc, '../..');
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const clientRoot = join(repoRoot, 'packages/client');
+const compiledSrc = join(clientRoot, 'dist');
 const ALLOWED_PACKAGES = new Set(['jose', 'tldts']);
-const FRAMEWORK_FREE = ['client', 'protocol'];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -27,10 +27,10 @@ function specifiers(source: string): string[] {
 }
 
 describe('the client and protocol code is framework-free', () => {
-  const files = FRAMEWORK_FREE.flatMap((part) => filesUnder(join(compiledSrc, part)));
+  const files = filesUnder(compiledSrc);
 
   it('has compiled files to check', () => {
-    assert.ok(files.some((file) => file.endsWith(join('client', 'index.js'))));
+    assert.ok(files.some((file) => file === join(compiledSrc, 'index.js')));
     assert.ok(files.some((file) => file.endsWith(join('protocol', 'index.js'))));
   });
 
@@ -40,14 +40,14 @@ describe('the client and protocol code is framework-free', () => {
     assert.deepEqual(specifiers("import x from '@nestjs/common'; export * from 'typeorm'; await import('pg');"), ['@nestjs/common', 'typeorm', 'pg']);
   });
 
-  it('imports only node:*, jose, tldts and files of src/client and src/protocol', () => {
+  it('imports only node:*, jose, tldts and files of its own package', () => {
     const offences: string[] = [];
     for (const file of files) {
       for (const specifier of specifiers(readFileSync(file, 'utf8'))) {
         if (specifier.startsWith('node:')) continue;
         if (specifier.startsWith('.')) {
           const target = relative(compiledSrc, resolve(dirname(file), specifier));
-          if (!FRAMEWORK_FREE.some((part) => target.startsWith(`${part}/`))) offences.push(`${relative(compiledSrc, file)} → ${specifier}`);
+          if (target.startsWith('..')) offences.push(`${relative(compiledSrc, file)} → ${specifier}`);
           continue;
         }
         if (!ALLOWED_PACKAGES.has(specifier.split('/')[0]!)) offences.push(`${relative(compiledSrc, file)} → ${specifier}`);
@@ -64,14 +64,30 @@ describe('the client and protocol code is framework-free', () => {
     }
   });
 
-  it('is published as the ./client subpath with its type declarations, and the CLI as the bin', () => {
-    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-    assert.deepEqual(pkg.exports['./client'], { types: './dist/client/index.d.ts', default: './dist/client/index.js' });
+  it('declares its entry points with types, the CLI as its bin, and exactly its runtime dependencies', () => {
+    const pkg = JSON.parse(readFileSync(join(clientRoot, 'package.json'), 'utf8'));
+    assert.deepEqual(pkg.exports['.'], { types: './dist/index.d.ts', default: './dist/index.js' });
+    assert.deepEqual(pkg.exports['./protocol'], { types: './dist/protocol/index.d.ts', default: './dist/protocol/index.js' });
+    assert.equal(pkg.type, 'module');
     assert.equal(pkg.bin['federation-hub'], 'dist/cli/main.js');
-    // dist/ is src/ compiled by tsconfig.build.json: the sources those paths come from must exist.
-    assert.ok(existsSync(join(repoRoot, 'src/client/index.ts')));
-    assert.ok(existsSync(join(repoRoot, 'src/cli/main.ts')));
-    assert.ok(readFileSync(join(repoRoot, 'src/cli/main.ts'), 'utf8').startsWith('#!/usr/bin/env node\n'));
-    for (const dependency of ALLOWED_PACKAGES) assert.ok(pkg.dependencies[dependency], `${dependency} must be a runtime dependency`);
+    assert.ok(existsSync(join(clientRoot, 'dist/cli/main.js')));
+    assert.ok(readFileSync(join(clientRoot, 'src/cli/main.ts'), 'utf8').startsWith('#!/usr/bin/env node\n'));
+    assert.deepEqual(Object.keys(pkg.dependencies).sort(), [...ALLOWED_PACKAGES].sort());
+  });
+
+  it('is what the server imports its protocol rules from (one copy of each rule)', () => {
+    const serverSrc = join(repoRoot, 'packages/server/src');
+    const sources = (function walk(dir: string): string[] {
+      return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+      );
+    })(serverSrc);
+    const fromClient = sources.filter((file) => specifiers(readFileSync(file, 'utf8')).some((spec) => spec.startsWith('@federation-hub/client')));
+    assert.ok(fromClient.length >= 5, `only ${fromClient.length} server files import the client package`);
+    for (const file of sources) {
+      for (const specifier of specifiers(readFileSync(file, 'utf8'))) {
+        assert.ok(!/packages\/client|\/protocol\//.test(specifier), `${relative(serverSrc, file)} reaches into the client's files: ${specifier}`);
+      }
+    }
   });
 });

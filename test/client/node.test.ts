@@ -8,7 +8,7 @@ import {
   registerWithHub,
   RegistrationRefused,
   type StatusChange,
-} from '../../src/client/index.js';
+} from '../../packages/client/src/index.js';
 import { extractLink, startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';

@@ -7,8 +7,8 @@ import {
   InvalidPeerRecord,
   NotAllowed,
   PeerNotFound,
-} from '../../src/client/index.js';
-import { ProtocolError, splitTxtValue } from '../../src/protocol/index.js';
+} from '../../packages/client/src/index.js';
+import { ProtocolError, splitTxtValue } from '../../packages/client/src/protocol/index.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
 import { manualClock, mergeZones, peerZone } from './fixtures.js';

@@ -9,8 +9,8 @@ import {
   HubUnavailable,
   InvalidPeerRecord,
   PeerNotFound,
-} from '../../src/client/index.js';
-import { parsePublicKey } from '../../src/protocol/index.js';
+} from '../../packages/client/src/index.js';
+import { parsePublicKey } from '../../packages/client/src/protocol/index.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
-import { open, seal, SealError, SEALED_PAYLOAD_TYPE } from '../../src/client/index.js';
+import { open, seal, SealError, SEALED_PAYLOAD_TYPE } from '../../packages/client/src/index.js';
 import { generateTestKeyPair, type TestKeyPair } from '../support/keys.js';
 
 const rsa = generateTestKeyPair({ type: 'rsa', bits: 2048 });

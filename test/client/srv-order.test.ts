@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { orderSrv } from '../../src/client/srv-order.js';
+import { orderSrv } from '../../packages/client/src/srv-order.js';
 
 const srv = (target: string, priority: number, weight: number) => ({ target, priority, weight, port: 443 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/hub-config.js';
+import { ConfigError, loadConfig } from '../../packages/server/src/config/hub-config.js';
 import { runHub } from '../support/hub-process.js';
 
 describe('configuration', () => {
@@ -61,7 +61,7 @@ describe('.env.example', () => {
   it('lists every variable the hub reads, and nothing else', async () => {
     const { readFileSync } = await import('node:fs');
     const { getMetadataStorage } = await import('class-validator');
-    const { Environment } = await import('../../src/config/environment.js');
+    const { Environment } = await import('../../packages/server/src/config/environment.js');
     const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
     const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]).sort();
     const read = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, runMigrations } from '../../src/database/data-source.js';
+import { dataSourceOptions, runMigrations } from '../../packages/server/src/database/data-source.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const TABLES = ['mail_attempts', 'mail_outbox', 'migrations', 'peers', 'signing_keys', 'verification_requests', 'verification_tokens'];

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { runMigrations } from '../../src/database/data-source.js';
-import { PreparedStatement, preparedStatements } from '../../src/database/prepared-statement.js';
+import { runMigrations } from '../../packages/server/src/database/data-source.js';
+import { PreparedStatement, preparedStatements } from '../../packages/server/src/database/prepared-statement.js';
 // The whole application, so that every module that declares a prepared statement has declared it.
-import '../../src/app.module.js';
+import '../../packages/server/src/app.module.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 // Parameters to plan each statement with (a generic plan does not depend on them, but EXECUTE needs them).

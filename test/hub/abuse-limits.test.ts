@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TooManyRequestsException } from '../../src/rate-limit/too-many-requests.exception.js';
-import { assertEmailAllowed, type EmailHistory } from '../../src/verification/abuse-limits.js';
+import { TooManyRequestsException } from '../../packages/server/src/rate-limit/too-many-requests.exception.js';
+import { assertEmailAllowed, type EmailHistory } from '../../packages/server/src/registration/abuse-limits.js';
 import { eventually } from '../support/eventually.js';
 import { register } from '../support/flows.js';
 import { startTestHub, type TestHub } from '../support/hub.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { formatFingerprint, parsePublicKey } from '../../src/protocol/public-key.js';
+import { formatFingerprint, parsePublicKey } from '../../packages/client/src/protocol/public-key.js';
 import { launchChromium } from '../support/browser.js';
 import { confirmationLinkFor, register } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';

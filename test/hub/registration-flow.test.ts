@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
-import { parsePublicKey } from '../../src/protocol/public-key.js';
+import { parsePublicKey } from '../../packages/client/src/protocol/public-key.js';
 import { confirmationLinkFor, register } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { dataSourceOptions, runMigrations } from '../../src/database/data-source.js';
-import { type NewRequest, writeRequest } from '../../src/verification/request-writer.js';
-import { lockDomain } from '../../src/verification/domain-lock.js';
+import { dataSourceOptions, runMigrations } from '../../packages/server/src/database/data-source.js';
+import { type NewRequest, writeRequest } from '../../packages/server/src/registration/request-writer.js';
+import { lockDomain } from '../../packages/server/src/registration/domain-lock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 // The statement on its own, on a migrated database with no hub (so no outbox worker sends what it queues).

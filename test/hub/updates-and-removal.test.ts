@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { parsePublicKey } from '../../src/protocol/public-key.js';
+import { parsePublicKey } from '../../packages/client/src/protocol/public-key.js';
 import { confirmationLinkFor, register, registerAndConfirm } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { mimeWriter } from '../../src/mail/mime.js';
+import { mimeWriter } from '../../packages/server/src/mail/mime.js';
 
 // What the hub writes is read back by mailparser, the parser the SMTP capture server uses in the other suites.
 describe('MIME messages as the hub writes them', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeSendError, retryDelaySeconds } from '../../src/mail/retry.js';
+import { describeSendError, retryDelaySeconds } from '../../packages/server/src/mail/retry.js';
 
 describe('retry schedule', () => {
   it('doubles from the base, first retry within 30 s by default, capped', () => {

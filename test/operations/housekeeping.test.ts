@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import request from 'supertest';
-import { HousekeepingService } from '../../src/housekeeping/housekeeping.service.js';
+import { HousekeepingService } from '../../packages/server/src/housekeeping/housekeeping.service.js';
 import { eventually } from '../support/eventually.js';
 import { confirmationLinkFor, register, registerAndConfirm, registrationFor } from '../support/flows.js';
 import { type MailingTestHub, startMailingHub, startTestHub, type TestHub } from '../support/hub.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { runMigrations } from '../../src/database/data-source.js';
-import { parsePublicKey } from '../../src/protocol/public-key.js';
+import { runMigrations } from '../../packages/server/src/database/data-source.js';
+import { parsePublicKey } from '../../packages/client/src/protocol/public-key.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { registerAndConfirm } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';

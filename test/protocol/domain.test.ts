@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { contactDomains, defaultContact, normalizeContact, normalizeDomain, ProtocolError } from '../../src/protocol/index.js';
+import { contactDomains, defaultContact, normalizeContact, normalizeDomain, ProtocolError } from '../../packages/client/src/protocol/index.js';
 
 function refusal(work: () => unknown): ProtocolError {
   try {

@@ -10,7 +10,7 @@ import {
   parsePublicKey,
   ProtocolError,
   splitTxtValue,
-} from '../../src/protocol/index.js';
+} from '../../packages/client/src/protocol/index.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
 
 const rsa2048 = generateTestKeyPair({ type: 'rsa', bits: 2048 });

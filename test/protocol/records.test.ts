@@ -8,7 +8,7 @@ import {
   quoteTxtStrings,
   splitTxtValue,
   srvRecordName,
-} from '../../src/protocol/index.js';
+} from '../../packages/client/src/protocol/index.js';
 
 describe('record names', () => {
   it('names the SRV records of each protocol', () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parsePublicKey, ProtocolError } from '../../src/protocol/index.js';
-import { spkiToJwk } from '../../src/protocol/spki.js';
+import { parsePublicKey, ProtocolError } from '../../packages/client/src/protocol/index.js';
+import { spkiToJwk } from '../../packages/client/src/protocol/spki.js';
 
 const der = (pem: string) => createPublicKey(pem).export({ type: 'spki', format: 'der' });
 const pemOf = (bytes: Uint8Array) =>

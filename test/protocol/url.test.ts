@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizePeerUrl, ProtocolError } from '../../src/protocol/index.js';
+import { normalizePeerUrl, ProtocolError } from '../../packages/client/src/protocol/index.js';
 
 describe('normalizePeerUrl accepts and canonicalises', () => {
   const CASES: Array<[input: string, expected: string]> = [

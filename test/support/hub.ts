@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HubConfig } from '../../src/config/hub-config.js';
-import { startHub, type RunningHub } from '../../src/hub.js';
+import { HubConfig } from '../../packages/server/src/config/hub-config.js';
+import { startHub, type RunningHub } from '../../packages/server/src/hub.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { freePort } from './ports.js';
 import { startSmtpCapture, type SmtpCapture, type SmtpCaptureOptions } from './smtp-capture.js';

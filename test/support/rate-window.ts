@@ -1,5 +1,5 @@
 /**
- * The per-IP limits count in whole wall-clock minutes (src/rate-limit/fixed-window.ts). A test that sends N
+ * The per-IP limits count in whole wall-clock minutes (packages/server/src/rate-limit/fixed-window.ts). A test that sends N
  * requests and expects the next to be refused waits out the last seconds of a minute first, so that its requests
  * do not straddle a boundary (and land in two windows, each under the limit).
  */

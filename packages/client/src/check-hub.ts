@@ -1,0 +1,45 @@
+import { formatFingerprint, normalizeDomain, parsePublicKey } from './protocol/index.js';
+import { FederationError } from './errors.js';
+import { lookupOnHub } from './hub-api.js';
+import type { ProofKeys } from './proof.js';
+
+/** Whether a hub answers for the domain, in the shape of a DNS check entry. */
+export interface HubCheck {
+  hubUrl: string;
+  ok: boolean;
+  found: string;
+  expected: string;
+  fix?: string;
+}
+
+export interface CheckHubOptions {
+  hubUrl: string;
+  timeoutMs?: number;
+  /** This server's public key: the hub must serve this one. */
+  publicKey?: string;
+  proofKeys?: ProofKeys;
+  allowPrivateDomains?: boolean;
+}
+
+export async function checkHub(input: string, options: CheckHubOptions): Promise<HubCheck> {
+  const domain = normalizeDomain(input, { requirePublicSuffix: !options.allowPrivateDomains });
+  const register = `federation-hub register --hub ${options.hubUrl} --domain ${domain} --url <your URL> --public-key-file <public.pem>`;
+  const expected = options.publicKey
+    ? `a confirmed registration with this server's key (fingerprint ${formatFingerprint(parsePublicKey(options.publicKey, { minRsaBits: 0 }).fingerprint)})`
+    : 'a confirmed registration';
+  const base = { hubUrl: options.hubUrl, expected };
+  try {
+    const answer = await lookupOnHub(options.hubUrl, domain, { timeoutMs: options.timeoutMs, proofKeys: options.proofKeys, minRsaBits: 0 });
+    if (answer.kind === 'not-found') {
+      return { ...base, ok: false, found: answer.detail, fix: `register (then confirm the emailed link): ${register}` };
+    }
+    const found = `${answer.url}, key fingerprint ${formatFingerprint(answer.key.fingerprint)}`;
+    if (options.publicKey && parsePublicKey(options.publicKey, { minRsaBits: 0 }).fingerprint !== answer.key.fingerprint) {
+      return { ...base, ok: false, found: `${found}: not this server's key`, fix: `register again with the current key: ${register}` };
+    }
+    return { ...base, ok: true, found };
+  } catch (error) {
+    if (!(error instanceof FederationError)) throw error;
+    return { ...base, ok: false, found: error.message, fix: 'check the hub URL and that the hub is reachable' };
+  }
+}

@@ -1,0 +1,57 @@
+import { FederationResolver } from '../../index.js';
+import { describePublicKey, formatFingerprint, parsePublicKey } from '../../protocol/index.js';
+import { EXIT, intOption, LOOKUP_OPTIONS, parse, timeoutOption } from '../args.js';
+import type { Command } from '../command.js';
+import { hubJwksOption } from '../files.js';
+import { reportFailure } from '../failure.js';
+
+const OPTIONS = LOOKUP_OPTIONS;
+
+export const resolveCommand: Command = {
+  name: 'resolve',
+  summary: "find a peer's URL and public key (DNS first, then the hub)",
+  help: `Usage: federation-hub resolve <domain> [--dns host:port]... [--hub URL] [--json]
+
+Finds a peer the way a chat server does: SRV _rocketchat._https / _http / legacy _tcp and TXT
+rocketchat-public-key in DNS; when DNS has no usable record, the hub.
+
+Options:
+  --dns host:port     DNS server to ask (repeatable); default: the system's resolvers
+  --hub URL           hub to ask when DNS has no usable record
+  --hub-jwks URL|FILE verify the hub's signed answer against this JWKS (a URL, or a file to pin the keys)
+  --min-rsa-bits N    smallest RSA key accepted (default 2048; legacy networks use 512)
+  --timeout MS        deadline of each network step (default 3000)
+  --json              print exactly the resolve() object: {domain, url, publicKey, source, expiresAt}
+  -h, --help          this help
+
+Exit: 0 found · 1 not found (or only unusable records, or outside an allowlist) · 2 usage or network error
+
+Example:
+  federation-hub resolve chat.example.com --hub https://hub.example.org`,
+
+  async run(argv, io) {
+    try {
+      const { values, positionals } = parse(argv, OPTIONS, 1);
+      const resolver = new FederationResolver({
+        dnsServers: values.dns,
+        hubUrl: values.hub,
+        hubJwks: hubJwksOption(values['hub-jwks']),
+        timeoutMs: timeoutOption(values.timeout),
+        minRsaBits: intOption('min-rsa-bits', values['min-rsa-bits'], 512, 16384),
+      });
+      const peer = await resolver.resolve(positionals[0]!);
+      if (values.json) {
+        io.out(JSON.stringify(peer));
+        return EXIT.ok;
+      }
+      const key = parsePublicKey(peer.publicKey, { minRsaBits: 0 });
+      io.out(`${peer.domain} → ${peer.url}`);
+      io.out(`  source:      ${peer.source === 'dns' ? 'DNS' : 'hub'}`);
+      io.out(`  key:         ${describePublicKey(key)}, fingerprint ${formatFingerprint(key.fingerprint)}`);
+      io.out(`  valid until: ${peer.expiresAt.toISOString()}`);
+      return EXIT.ok;
+    } catch (error) {
+      return reportFailure(error, io, 'resolve');
+    }
+  },
+};

@@ -1,0 +1,26 @@
+/**
+ * The federation client library: what a chat server embeds to find its peers (DNS first, the hub as fallback),
+ * register with a hub, check its own DNS set-up and seal payloads for a peer. Free of NestJS and TypeORM, so that
+ * `import … from 'federation-hub/client'` pulls in none of the hub.
+ */
+export { FederationResolver, type FederationResolverOptions, type ResolvedPeer } from './resolver.js';
+export {
+  DnsUnavailable,
+  FederationError,
+  HubUnavailable,
+  InvalidPeerRecord,
+  NotAllowed,
+  PeerNotFound,
+  RegistrationRefused,
+  SealError,
+} from './errors.js';
+export { lookupOnHub, registerWithHub, type HubLookup, type RegisterOptions, type RegistrationResult } from './hub-api.js';
+export { FederationNode, NODE_STATUS, type FederationSettings, type NodeStatus, type StatusChange } from './node.js';
+export { checkDns, type CheckDnsOptions, type DnsCheckEntry, type DnsCheckRecord, type DnsCheckReport } from './check-dns.js';
+export { checkHub, type CheckHubOptions, type HubCheck } from './check-hub.js';
+export { open, seal, SEALED_PAYLOAD_TYPE } from './seal.js';
+export { proofKeys, type HubJwks, type ProofKeys } from './proof.js';
+export { orderSrv } from './srv-order.js';
+export { DnsClient, DnsQueryFailed, type DnsAnswer, type DnsClientOptions } from './dns/client.js';
+// The shared rules, so that a chat server validates its own settings exactly as the hub and its peers do.
+export * from './protocol/index.js';

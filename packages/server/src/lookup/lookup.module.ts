@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { PeerRecordModule } from '../peer-record/peer-record.module.js';
+import { SigningModule } from '../signing/signing.module.js';
+import { LookupController } from './lookup.controller.js';
+import { LookupService } from './lookup.service.js';
+
+@Module({
+  imports: [SigningModule, PeerRecordModule],
+  controllers: [LookupController],
+  providers: [LookupService],
+  exports: [LookupService],
+})
+export class LookupModule {}

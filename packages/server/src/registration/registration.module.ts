@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { PeerRecordModule } from '../peer-record/peer-record.module.js';
+import { ConfirmController } from './confirm.controller.js';
+import { ConfirmationService } from './confirmation.service.js';
+import { RegistrationController } from './registration.controller.js';
+import { RegistrationService } from './registration.service.js';
+import { VerificationService } from './verification.service.js';
+
+/** Register → prove (email) → confirm: everything that turns a request into a confirmed peer record. */
+@Module({
+  imports: [PeerRecordModule],
+  controllers: [RegistrationController, ConfirmController],
+  providers: [RegistrationService, VerificationService, ConfirmationService],
+  exports: [RegistrationService, VerificationService],
+})
+export class RegistrationModule {}
