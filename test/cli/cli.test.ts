@@ -12,7 +12,7 @@ import { startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
-const CLI = fileURLToPath(new URL('../../packages/client/src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../packages/client/dist/cli/main.js', import.meta.url));
 
 interface Run {
   code: number | null;

@@ -48,6 +48,14 @@ describe('configuration', () => {
     );
   });
 
+  it('names DATABASE_URL, without its password, when the database cannot be reached at start', async () => {
+    const hub = runHub({ PORT: '0', DATABASE_URL: 'postgres://hub:s3cret-pass@127.0.0.1:1/none', LOG_LEVEL: 'silent' });
+    const code = await hub.exited;
+    assert.equal(code, 1);
+    assert.match(hub.output(), /cannot reach the database at DATABASE_URL=postgres:\/\/hub:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
+    assert.doesNotMatch(hub.output(), /s3cret-pass/);
+  });
+
   it('stops start-up with the clear line and a non-zero exit code', async () => {
     const hub = runHub({ PORT: '70000', DATABASE_URL: 'postgres://127.0.0.1:1/none' });
     const code = await hub.exited;
@@ -68,5 +76,21 @@ describe('.env.example', () => {
       ...new Set(getMetadataStorage().getTargetValidationMetadatas(Environment, '', true, false).map((m) => m.propertyName)),
     ].sort();
     assert.deepEqual(listed, read);
+  });
+
+  it('gives every variable the default the hub applies (an empty value: unset by default)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { Environment } = await import('../../packages/server/src/config/environment.js');
+    const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    const documented = Object.fromEntries([...example.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((match) => [match[1], match[2]]));
+    const defaults = new Environment() as unknown as Record<string, unknown>;
+    const differences = Object.entries(documented)
+      .map(([name, value]) => [name, value, defaults[name] === undefined ? '' : String(defaults[name])])
+      .filter(([, value, actual]) => value !== actual)
+      .map(([name, value, actual]) => `${name}: .env.example says "${value}", the default is "${actual}"`);
+    assert.deepEqual(differences, []);
+    // The comparison itself works: a wrong value in the file would be caught.
+    assert.equal(documented.DATABASE_POOL_SIZE, String(defaults.DATABASE_POOL_SIZE));
+    assert.ok(Object.keys(documented).length >= 30);
   });
 });

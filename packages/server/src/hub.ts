@@ -49,7 +49,9 @@ export async function startHub(config: HubConfig, log: Log = (line) => console.l
     config = config.with({ databaseUrl: embedded.url });
   }
   try {
-    const applied = await runMigrations({ url: config.databaseUrl! });
+    const applied = await runMigrations({ url: config.databaseUrl! }).catch((error: unknown) => {
+      throw new Error(`cannot reach the database at DATABASE_URL=${withoutPassword(config.databaseUrl!)}: ${describeError(error)}`);
+    });
     if (applied.length > 0) log(`migrations applied: ${applied.join(', ')}`);
     const app = await createHubApp(config);
     await app.listen(config.port, config.host);
@@ -143,6 +145,23 @@ function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger, 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (!fastPath(request, response)) express(request, response);
   });
+}
+
+/** The URL as it may be printed: the password, if any, becomes ***. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0]);
+  if (error instanceof Error) return [(error as { code?: string }).code, error.message].filter(Boolean).join(' ');
+  return String(error);
 }
 
 /** Client IPs come from the socket unless TRUST_PROXY names the proxies (addresses, CIDRs or a hop count). */

@@ -1,7 +1,23 @@
+#!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { ConfigError, loadConfig, loadDotEnv } from './config/hub-config.js';
 import { startHub } from './hub.js';
 
+const USAGE = `Usage: federation-hub-server [--version | --help]
+
+Runs the federation hub. All settings come from the environment or a .env file in the working directory
+(see .env.example in the package); with none, it uses an embedded PostgreSQL in ./.data and a file mailbox.`;
+
 async function main(): Promise<void> {
+  const argument = process.argv[2];
+  if (argument === '--version' || argument === '-V') {
+    console.log(`federation-hub-server ${createRequire(import.meta.url)('@federation-hub/server/package.json').version}`);
+    return;
+  }
+  if (argument !== undefined) {
+    (argument === '--help' || argument === '-h' ? console.log : console.error)(USAGE);
+    process.exit(argument === '--help' || argument === '-h' ? 0 : 64);
+  }
   loadDotEnv();
   let config;
   try {

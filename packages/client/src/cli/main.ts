@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { EXIT } from './args.js';
 import { type Command, type Io, processIo } from './command.js';
 import { checkCommand } from './commands/check.js';
@@ -13,11 +14,19 @@ const USAGE = `Usage: federation-hub <command> [options]
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(9)} ${command.summary}`).join('\n')}
 
-Run "federation-hub <command> --help" for a command's options and exit codes.`;
+Run "federation-hub <command> --help" for a command's options and exit codes.
+"federation-hub --version" prints the version.`;
+
+/** The installed package's own version (resolved by name, so it is right wherever the package is installed). */
+const VERSION: string = createRequire(import.meta.url)('@federation-hub/client/package.json').version;
 
 /** The command line over the client library; returns the exit code. */
 async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    io.out(`federation-hub ${VERSION}`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((command) => command.name === rest[0]) : undefined;
     io.out(topic ? topic.help : USAGE);
