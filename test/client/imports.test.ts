@@ -69,7 +69,8 @@ describe('the client and protocol code is framework-free', () => {
     assert.deepEqual(pkg.exports['.'], { types: './dist/index.d.ts', default: './dist/index.js' });
     assert.deepEqual(pkg.exports['./protocol'], { types: './dist/protocol/index.d.ts', default: './dist/protocol/index.js' });
     assert.equal(pkg.type, 'module');
-    assert.equal(pkg.bin['federation-hub'], 'dist/cli/main.js');
+    assert.equal(pkg.bin['federation-hub'], 'bin/federation-hub.js');
+    assert.match(readFileSync(join(clientRoot, pkg.bin['federation-hub']), 'utf8'), /^#!\/usr\/bin\/env node\n[\s\S]*import "\.\.\/dist\/cli\/main\.js";/);
     assert.ok(existsSync(join(clientRoot, 'dist/cli/main.js')));
     assert.ok(readFileSync(join(clientRoot, 'src/cli/main.ts'), 'utf8').startsWith('#!/usr/bin/env node\n'));
     assert.deepEqual(Object.keys(pkg.dependencies).sort(), [...ALLOWED_PACKAGES].sort());

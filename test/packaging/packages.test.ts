@@ -80,9 +80,9 @@ describe('the published packages', { timeout: 240_000 }, () => {
       assert.deepEqual(stray, [], `${pkg.name} ships ${stray.join(', ')}`);
     }
     const clientPaths = client.files.map((file) => file.path);
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/protocol/index.js', 'dist/cli/main.js']) assert.ok(clientPaths.includes(file), file);
+    for (const file of ['bin/federation-hub.js', 'dist/index.js', 'dist/index.d.ts', 'dist/protocol/index.js', 'dist/cli/main.js']) assert.ok(clientPaths.includes(file), file);
     const serverPaths = server.files.map((file) => file.path);
-    assert.ok(serverPaths.includes('dist/src/main.js'));
+    assert.ok(serverPaths.includes('bin/federation-hub-server.js') && serverPaths.includes('dist/src/main.js'));
     const migrations = readdirSync(join(repoRoot, 'packages/server/migrations')).filter((file) => file.endsWith('.ts'));
     for (const migration of migrations) assert.ok(serverPaths.includes(`dist/migrations/${migration.replace(/\.ts$/, '.js')}`), migration);
   });
