@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import {
   normalizeDomain,
   normalizePeerUrl,
@@ -12,6 +12,7 @@ import {
 } from './protocol/index.js';
 import { HubUnavailable, InvalidPeerRecord, RegistrationRefused } from './errors.js';
 import { DEFAULT_HUB_TIMEOUT_MS, hubBase, hubMessage, hubRequest, maxAgeSeconds, retryAfterSeconds } from './http.js';
+import { importPublicKey, type PublicKeyInput } from './key-input.js';
 import { type ProofKeys, unverifiedExpiry, verifyProof } from './proof.js';
 
 export type HubLookup =
@@ -88,8 +89,8 @@ export interface RegisterOptions {
   hubUrl: string;
   domain: string;
   url: string;
-  /** The server's public key (PEM in any form parsePublicKey reads, or a KeyObject). Never the private key. */
-  publicKey: string | KeyObject;
+  /** The server's public key (any form parsePublicKey reads, or a KeyObject). Never the private key. */
+  publicKey: PublicKeyInput;
   /** Which mailbox gets the confirmation link (e.g. hostmaster@example.com); the hub's default otherwise. */
   contact?: string;
   timeoutMs?: number;
@@ -105,7 +106,9 @@ export type RegistrationResult = RegistrationAccepted | RegistrationConfirmed;
  */
 export async function registerWithHub(options: RegisterOptions): Promise<RegistrationResult> {
   const publicPem =
-    typeof options.publicKey === 'string' ? options.publicKey : options.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    options.publicKey instanceof KeyObject
+      ? importPublicKey(options.publicKey, "this server's").export({ type: 'spki', format: 'pem' }).toString()
+      : options.publicKey;
   const body: RegistrationRequest = {
     domain: normalizeDomain(options.domain, { requirePublicSuffix: false }),
     url: normalizePeerUrl(options.url),
