@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
-import { ProtocolError, publicKeyObject } from './protocol/index.js';
+import { type ParsedPublicKey, parsePublicKey, ProtocolError, publicKeyObject } from './protocol/index.js';
 import { SealError } from './errors.js';
 
 /**
@@ -34,6 +34,15 @@ export function importPublicKey(input: PublicKeyInput, whose: string, fail: KeyE
   }
 }
 
+/**
+ * This server's own public key, read with the protocol's rules but no size floor (the hub's MIN_RSA_KEY_BITS is the
+ * hub's call): canonical PEM and fingerprint. Throws ProtocolError, like parsePublicKey.
+ */
+export function parseOwnPublicKey(input: PublicKeyInput): ParsedPublicKey {
+  const text = input instanceof KeyObject ? importPublicKey(input, "this server's").export({ type: 'spki', format: 'pem' }).toString() : input;
+  return parsePublicKey(text, { minRsaBits: 0 });
+}
+
 const PEM = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -44,7 +53,7 @@ export function importPrivateKey(input: PrivateKeyInput, whose = 'our', fail: Ke
   }
   const unreadable = () => fail(`${whose} private key could not be read (PEM PKCS#8, PKCS#1 or SEC1 expected)`);
   if (typeof input !== 'string') throw unreadable();
-  const text = input.replace(/\\r?\\n/g, '\n').trim();
+  const text = input.replace(/\\[rn]/g, '\n').trim();
   const armour = PEM.exec(text);
   try {
     if (armour && /PRIVATE KEY$/.test(armour[1]!)) {

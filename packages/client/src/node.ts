@@ -1,9 +1,8 @@
-import { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { normalizeDomain, normalizePeerUrl, parsePublicKey, ProtocolError } from './protocol/index.js';
+import { normalizeDomain, normalizePeerUrl, ProtocolError } from './protocol/index.js';
 import { FederationError, SealError } from './errors.js';
 import { registerWithHub, type RegistrationResult } from './hub-api.js';
-import { importPublicKey, type PrivateKeyInput, type PublicKeyInput } from './key-input.js';
+import { parseOwnPublicKey, type PrivateKeyInput, type PublicKeyInput } from './key-input.js';
 import { LEGACY_ROCKETCHAT_CODEC, type LegacyBody, openLegacy, sealLegacy } from './legacy-rocketchat.js';
 import { open, seal } from './seal.js';
 
@@ -205,8 +204,7 @@ function missingSettings(settings: FederationSettings): string | undefined {
   if (problems.length > 0) return problems.join('; ');
   try {
     normalizeDomain(settings.domain, { requirePublicSuffix: false });
-    const key = settings.publicKey;
-    parsePublicKey(key instanceof KeyObject ? importPublicKey(key, "this server's").export({ type: 'spki', format: 'pem' }) : key, { minRsaBits: 0 });
+    parseOwnPublicKey(settings.publicKey!);
     if (settings.discoveryMethod === 'hub') {
       normalizePeerUrl(settings.hubUrl, 'hubUrl');
       normalizePeerUrl(settings.url);
