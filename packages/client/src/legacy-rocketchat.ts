@@ -47,6 +47,9 @@ import { importPrivateKey, importPublicKey, type PrivateKeyInput, type PublicKey
  * none of these weaknesses, which is why it stays the default and why this codec is only ever used for a peer the
  * caller has said speaks it (FederationNode.setPeerCodec): never as a fallback when JOSE fails.
  *
+ * Cost: every block is one RSA operation (a 100 KB payload between 2048-bit keys is ≈ 1 000 of them, ≈ 16 000
+ * with 512-bit keys), so bound the size of the bodies you accept before calling openLegacy.
+ *
  * Node 24: privateEncrypt/publicDecrypt with RSA_PKCS1_PADDING (the type-1 layer) work — Node's Marvin-attack
  * mitigation only changes privateDecrypt with RSA_PKCS1_PADDING (type-2 decryption, which answers garbage rather
  * than an error), and this codec never calls that: its privateDecrypt is OAEP, which fails loudly on a wrong key.
