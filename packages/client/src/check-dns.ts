@@ -2,7 +2,6 @@ import {
   describePublicKey,
   formatFingerprint,
   normalizeDomain,
-  parsePublicKey,
   protocolRecordName,
   publicKeyRecordName,
   quoteTxtStrings,
@@ -13,6 +12,7 @@ import {
 import { type DnsAnswer, DnsClient, DnsQueryFailed, type SrvData } from './dns/client.js';
 import { readKeyRecord, readProtocolRecord, srvUrl } from './record-readers.js';
 import { orderSrv } from './srv-order.js';
+import { parseOwnPublicKey, type PublicKeyInput } from './key-input.js';
 
 export type DnsCheckRecord = 'srv-https' | 'srv-http' | 'srv-tcp' | 'public-key' | 'protocol';
 
@@ -42,8 +42,8 @@ export interface CheckDnsOptions {
   dnsServers?: string[];
   timeoutMs?: number;
   minRsaBits?: number;
-  /** This server's public key: the published key must be this one, and fixes quote it ready to paste. */
-  publicKey?: string;
+  /** This server's public key (any form parsePublicKey reads, or a KeyObject): the published key must be this one. */
+  publicKey?: PublicKeyInput;
   allowPrivateDomains?: boolean;
 }
 
@@ -174,10 +174,10 @@ function checkKey(domain: string, answer: Answer<string[]>, options: CheckDnsOpt
   const name = publicKeyRecordName(domain);
   const base = { record: 'public-key' as const, name, type: 'TXT' as const };
   const expected = options.publicKey
-    ? `this server's public key (fingerprint ${formatFingerprint(parsePublicKey(options.publicKey, { minRsaBits: 0 }).fingerprint)}), as ONE TXT record`
+    ? `this server's public key (fingerprint ${formatFingerprint(parseOwnPublicKey(options.publicKey).fingerprint)}), as ONE TXT record`
     : 'one TXT record holding your SPKI public key (PEM), split into strings of at most 255 characters';
   const value = options.publicKey
-    ? quoteTxtStrings(splitTxtValue(parsePublicKey(options.publicKey, { minRsaBits: 0 }).pem.replace(/\n/g, '')))
+    ? quoteTxtStrings(splitTxtValue(parseOwnPublicKey(options.publicKey).pem.replace(/\n/g, '')))
     : '"<your public key PEM without line breaks, in strings of at most 255 characters>" "…"';
   const record = `${name}. 3600 IN TXT ${value}`;
   if ('failed' in answer) {
@@ -200,7 +200,7 @@ function checkKey(domain: string, answer: Answer<string[]>, options: CheckDnsOpt
     return { ...base, ok: false, found, expected, fix };
   }
   const found = `${describePublicKey(reading.key)} key, fingerprint ${formatFingerprint(reading.key.fingerprint)}`;
-  if (options.publicKey && parsePublicKey(options.publicKey, { minRsaBits: 0 }).fingerprint !== reading.key.fingerprint) {
+  if (options.publicKey && parseOwnPublicKey(options.publicKey).fingerprint !== reading.key.fingerprint) {
     return { ...base, ok: false, found: `${found}: not this server's key`, expected, fix: `replace it with ${record}` };
   }
   return { ...base, ok: true, found, expected };

@@ -1,5 +1,6 @@
-import { formatFingerprint, normalizeDomain, parsePublicKey } from './protocol/index.js';
+import { formatFingerprint, normalizeDomain } from './protocol/index.js';
 import { FederationError } from './errors.js';
+import { parseOwnPublicKey, type PublicKeyInput } from './key-input.js';
 import { lookupOnHub } from './hub-api.js';
 import type { ProofKeys } from './proof.js';
 
@@ -15,8 +16,8 @@ export interface HubCheck {
 export interface CheckHubOptions {
   hubUrl: string;
   timeoutMs?: number;
-  /** This server's public key: the hub must serve this one. */
-  publicKey?: string;
+  /** This server's public key (any form parsePublicKey reads, or a KeyObject): the hub must serve this one. */
+  publicKey?: PublicKeyInput;
   proofKeys?: ProofKeys;
   allowPrivateDomains?: boolean;
 }
@@ -25,7 +26,7 @@ export async function checkHub(input: string, options: CheckHubOptions): Promise
   const domain = normalizeDomain(input, { requirePublicSuffix: !options.allowPrivateDomains });
   const register = `federation-hub register --hub ${options.hubUrl} --domain ${domain} --url <your URL> --public-key-file <public.pem>`;
   const expected = options.publicKey
-    ? `a confirmed registration with this server's key (fingerprint ${formatFingerprint(parsePublicKey(options.publicKey, { minRsaBits: 0 }).fingerprint)})`
+    ? `a confirmed registration with this server's key (fingerprint ${formatFingerprint(parseOwnPublicKey(options.publicKey).fingerprint)})`
     : 'a confirmed registration';
   const base = { hubUrl: options.hubUrl, expected };
   try {
@@ -34,7 +35,7 @@ export async function checkHub(input: string, options: CheckHubOptions): Promise
       return { ...base, ok: false, found: answer.detail, fix: `register (then confirm the emailed link): ${register}` };
     }
     const found = `${answer.url}, key fingerprint ${formatFingerprint(answer.key.fingerprint)}`;
-    if (options.publicKey && parsePublicKey(options.publicKey, { minRsaBits: 0 }).fingerprint !== answer.key.fingerprint) {
+    if (options.publicKey && parseOwnPublicKey(options.publicKey).fingerprint !== answer.key.fingerprint) {
       return { ...base, ok: false, found: `${found}: not this server's key`, fix: `register again with the current key: ${register}` };
     }
     return { ...base, ok: true, found };

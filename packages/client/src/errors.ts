@@ -77,11 +77,16 @@ export class RegistrationRefused extends FederationError {
   }
 }
 
-/** seal/open: a key that cannot be used for it, or a token that does not open or verify. */
+/**
+ * seal/open and sealLegacy/openLegacy: a key that cannot be used for it, or a payload that does not open or verify.
+ * `cannot-open`: not sealed for our key (a misdelivered payload, or the wrong receiver key). `bad-signature`: not
+ * sealed by the expected peer's key (the wrong sender key, or altered on the way). `wrong-codec`: a payload in the
+ * other codec than the one chosen for that peer (never opened with the other one: no silent downgrade).
+ */
 export class SealError extends FederationError {
   readonly code = 'SEAL_ERROR';
   constructor(
-    readonly reason: 'unsupported-key' | 'weak-key' | 'cannot-open' | 'bad-signature' | 'bad-payload',
+    readonly reason: 'unsupported-key' | 'weak-key' | 'cannot-open' | 'bad-signature' | 'bad-payload' | 'wrong-codec',
     message: string,
   ) {
     super(message);

@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto';
 import {
   normalizeDomain,
   normalizePeerUrl,
@@ -12,6 +11,7 @@ import {
 } from './protocol/index.js';
 import { HubUnavailable, InvalidPeerRecord, RegistrationRefused } from './errors.js';
 import { DEFAULT_HUB_TIMEOUT_MS, hubBase, hubMessage, hubRequest, maxAgeSeconds, retryAfterSeconds } from './http.js';
+import { parseOwnPublicKey, type PublicKeyInput } from './key-input.js';
 import { type ProofKeys, unverifiedExpiry, verifyProof } from './proof.js';
 
 export type HubLookup =
@@ -88,8 +88,8 @@ export interface RegisterOptions {
   hubUrl: string;
   domain: string;
   url: string;
-  /** The server's public key (PEM in any form parsePublicKey reads, or a KeyObject). Never the private key. */
-  publicKey: string | KeyObject;
+  /** The server's public key (any form parsePublicKey reads, or a KeyObject). Never the private key. */
+  publicKey: PublicKeyInput;
   /** Which mailbox gets the confirmation link (e.g. hostmaster@example.com); the hub's default otherwise. */
   contact?: string;
   timeoutMs?: number;
@@ -104,13 +104,11 @@ export type RegistrationResult = RegistrationAccepted | RegistrationConfirmed;
  * names the field and the rule) or HubUnavailable (network, timeout, 429 with retryAfterSeconds, 5xx).
  */
 export async function registerWithHub(options: RegisterOptions): Promise<RegistrationResult> {
-  const publicPem =
-    typeof options.publicKey === 'string' ? options.publicKey : options.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const body: RegistrationRequest = {
     domain: normalizeDomain(options.domain, { requirePublicSuffix: false }),
     url: normalizePeerUrl(options.url),
     // Checked for shape and for being a private key, not for size: the hub's MIN_RSA_KEY_BITS is the hub's call.
-    public_key: parsePublicKey(publicPem, { minRsaBits: 0 }).pem,
+    public_key: parseOwnPublicKey(options.publicKey).pem,
     ...(options.contact === undefined ? {} : { contact: options.contact }),
   };
   const response = await hubRequest(options.hubUrl, '/api/v1/peers', { method: 'POST', body }, options.timeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);

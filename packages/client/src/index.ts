@@ -15,10 +15,31 @@ export {
   SealError,
 } from './errors.js';
 export { lookupOnHub, registerWithHub, type HubLookup, type RegisterOptions, type RegistrationResult } from './hub-api.js';
-export { FederationNode, NODE_STATUS, type FederationSettings, type NodeStatus, type StatusChange } from './node.js';
+export {
+  FederationNode,
+  type FederationNodeOptions,
+  NODE_STATUS,
+  type FederationSettings,
+  type NodeStatus,
+  type PeerCodec,
+  type SealedForPeer,
+  type StatusChange,
+} from './node.js';
 export { checkDns, type CheckDnsOptions, type DnsCheckEntry, type DnsCheckRecord, type DnsCheckReport } from './check-dns.js';
 export { checkHub, type CheckHubOptions, type HubCheck } from './check-hub.js';
 export { open, seal, SEALED_PAYLOAD_TYPE } from './seal.js';
+export {
+  LEGACY_DOMAIN_HEADER,
+  LEGACY_ROCKETCHAT_CODEC,
+  type LegacyBody,
+  MIN_LEGACY_RSA_BITS,
+  openLegacy,
+  openLegacyBytes,
+  sealLegacy,
+  sealLegacyBytes,
+} from './legacy-rocketchat.js';
+export { generateFederationKeyPair, type FederationKeyPair, type FederationKeyPairOptions } from './key-pair.js';
+export { importPrivateKey, importPublicKey, type PrivateKeyInput, type PublicKeyInput } from './key-input.js';
 export { proofKeys, type HubJwks, type ProofKeys } from './proof.js';
 export { orderSrv } from './srv-order.js';
 export { DnsClient, DnsQueryFailed, type DnsAnswer, type DnsClientOptions } from './dns/client.js';

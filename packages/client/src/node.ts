@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { normalizeDomain, normalizePeerUrl, parsePublicKey, ProtocolError } from './protocol/index.js';
-import { FederationError } from './errors.js';
+import { normalizeDomain, normalizePeerUrl, ProtocolError } from './protocol/index.js';
+import { FederationError, SealError } from './errors.js';
 import { registerWithHub, type RegistrationResult } from './hub-api.js';
+import { parseOwnPublicKey, type PrivateKeyInput, type PublicKeyInput } from './key-input.js';
+import { LEGACY_ROCKETCHAT_CODEC, type LegacyBody, openLegacy, sealLegacy } from './legacy-rocketchat.js';
+import { open, seal } from './seal.js';
 
 /** The statuses of the seed's federation screen, word for word. */
 export const NODE_STATUS = {
@@ -20,8 +23,8 @@ export interface FederationSettings {
   enabled: boolean;
   /** The domain peers know this server by. */
   domain?: string;
-  /** This server's public key (PEM). */
-  publicKey?: string;
+  /** This server's public key (any form parsePublicKey reads, e.g. Rocket.Chat's PEM without line breaks, or a KeyObject). */
+  publicKey?: PublicKeyInput;
   discoveryMethod: 'dns' | 'hub';
   /** Required with discoveryMethod 'hub'. */
   hubUrl?: string;
@@ -29,6 +32,23 @@ export interface FederationSettings {
   url?: string;
   /** Mailbox for the hub's confirmation link, when not the hub's default. */
   contact?: string;
+}
+
+/**
+ * How payloads to and from one peer are sealed: `jose` (seal/open, the default) or `legacy-rocketchat` (the format of
+ * Rocket.Chat's own federation code: see legacy-rocketchat.ts for what it does not protect). Chosen per peer by the
+ * operator; a payload in the other codec is refused (SealError `wrong-codec`), never opened with it.
+ */
+export type PeerCodec = 'jose' | typeof LEGACY_ROCKETCHAT_CODEC;
+
+export type SealedForPeer = { codec: 'jose'; body: string } | { codec: typeof LEGACY_ROCKETCHAT_CODEC; body: LegacyBody };
+
+export interface FederationNodeOptions {
+  timeoutMs?: number;
+  /** This server's private key, for sealFor/openFrom (any form importPrivateKey reads). Never sent anywhere. */
+  privateKey?: PrivateKeyInput;
+  /** Peers (by domain) that speak another codec than `jose`. */
+  peerCodecs?: Record<string, PeerCodec>;
 }
 
 export interface StatusChange {
@@ -46,12 +66,61 @@ export class FederationNode extends EventEmitter<{ status: [StatusChange] }> {
   private run = 0;
   /** The hub's answer to the last registration (pending: which mailbox got the link). */
   registration: RegistrationResult | undefined;
+  private readonly codecs = new Map<string, PeerCodec>();
 
   constructor(
     private settings: FederationSettings,
-    private readonly options: { timeoutMs?: number } = {},
+    private readonly options: FederationNodeOptions = {},
   ) {
     super();
+    for (const [domain, codec] of Object.entries(options.peerCodecs ?? {})) this.setPeerCodec(domain, codec);
+  }
+
+  /** Says which codec a peer speaks. `jose` unless told otherwise; nothing ever changes it but this call. */
+  setPeerCodec(domain: string, codec: PeerCodec): void {
+    if (codec !== 'jose' && codec !== LEGACY_ROCKETCHAT_CODEC) throw new TypeError(`codec must be "jose" or "${LEGACY_ROCKETCHAT_CODEC}"`);
+    this.codecs.set(peerDomain(domain), codec);
+  }
+
+  codecFor(domain: string): PeerCodec {
+    return this.codecs.get(peerDomain(domain)) ?? 'jose';
+  }
+
+  /** Seals a payload for a peer with the codec chosen for it; `body` is what to POST (JSON for the legacy codec). */
+  async sealFor(domain: string, payload: unknown, peerPublicKey: PublicKeyInput): Promise<SealedForPeer> {
+    if (this.codecFor(domain) === LEGACY_ROCKETCHAT_CODEC) {
+      return { codec: LEGACY_ROCKETCHAT_CODEC, body: sealLegacy(payload, this.ourPrivateKey(), peerPublicKey) };
+    }
+    return { codec: 'jose', body: await seal(payload, this.ourPrivateKey(), peerPublicKey) };
+  }
+
+  /**
+   * Opens a payload from a peer with the codec chosen for it. A body in the other codec's shape is refused with
+   * SealError `wrong-codec`: a peer set to `jose` cannot talk this server down to the legacy format.
+   */
+  async openFrom<T = unknown>(domain: string, body: unknown, peerPublicKey: PublicKeyInput): Promise<T> {
+    const codec = this.codecFor(domain);
+    const legacyShaped = typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'Buffer';
+    if (codec === 'jose') {
+      if (legacyShaped) {
+        throw new SealError(
+          'wrong-codec',
+          `${peerDomain(domain)} is set to the jose codec but sent a ${LEGACY_ROCKETCHAT_CODEC} body; refused (no silent downgrade). ` +
+            `If that peer runs Rocket.Chat's own federation, setPeerCodec('${peerDomain(domain)}', '${LEGACY_ROCKETCHAT_CODEC}').`,
+        );
+      }
+      if (typeof body !== 'string') throw new SealError('bad-payload', 'a jose payload is a compact JWE string');
+      return open<T>(body, this.ourPrivateKey(), peerPublicKey);
+    }
+    if (!legacyShaped && !(body instanceof Uint8Array)) {
+      throw new SealError('wrong-codec', `${peerDomain(domain)} is set to the ${LEGACY_ROCKETCHAT_CODEC} codec; its body must be {"type":"Buffer","data":[…]}`);
+    }
+    return openLegacy<T>(body, this.ourPrivateKey(), peerPublicKey);
+  }
+
+  private ourPrivateKey(): PrivateKeyInput {
+    if (this.options.privateKey === undefined) throw new TypeError('FederationNode: options.privateKey is needed to seal and open payloads');
+    return this.options.privateKey;
   }
 
   get status(): NodeStatus | undefined {
@@ -118,6 +187,10 @@ export class FederationNode extends EventEmitter<{ status: [StatusChange] }> {
   }
 }
 
+function peerDomain(domain: string): string {
+  return normalizeDomain(domain, { field: 'peer domain', requirePublicSuffix: false });
+}
+
 /** Which settings keep federation from starting, in words; undefined when all are there and well-formed. */
 function missingSettings(settings: FederationSettings): string | undefined {
   const problems: string[] = [];
@@ -131,7 +204,7 @@ function missingSettings(settings: FederationSettings): string | undefined {
   if (problems.length > 0) return problems.join('; ');
   try {
     normalizeDomain(settings.domain, { requirePublicSuffix: false });
-    parsePublicKey(settings.publicKey, { minRsaBits: 0 });
+    parseOwnPublicKey(settings.publicKey!);
     if (settings.discoveryMethod === 'hub') {
       normalizePeerUrl(settings.hubUrl, 'hubUrl');
       normalizePeerUrl(settings.url);

@@ -1,19 +1,20 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, type JSONWebKeySet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { type PeerAnswer, PROOF_JWS_TYPE, type ProofClaims } from './protocol/index.js';
 import { HubUnavailable, InvalidPeerRecord } from './errors.js';
+import { importPublicKey, type PublicKeyInput } from './key-input.js';
 
 /**
  * The hub's keys for checking a lookup answer's `proof`:
  * - a JWKS object: keys pinned in the client's configuration (strongest: a hub impersonator cannot swap them);
  * - a URL (string or URL) of a JWKS, typically `<hub>/.well-known/jwks.json`: fetched, cached and refreshed by jose;
- * - `hubKey`: the hub's Ed25519 public key as PEM.
+ * - `hubKey`: the hub's Ed25519 public key, in any form the protocol reads (PEM with or without line breaks…).
  */
 export type HubJwks = JSONWebKeySet | URL | string;
 
 export interface ProofKeyOptions {
   hubJwks?: HubJwks;
-  hubKey?: string | KeyObject;
+  hubKey?: PublicKeyInput;
   timeoutMs: number;
 }
 
@@ -25,7 +26,7 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 
 export function proofKeys(options: ProofKeyOptions): ProofKeys | undefined {
   if (options.hubKey !== undefined) {
-    const key = typeof options.hubKey === 'string' ? createPublicKey(options.hubKey) : options.hubKey;
+    const key = importPublicKey(options.hubKey, "the hub's", (message) => new TypeError(`hubKey: ${message}`));
     if (key.asymmetricKeyType !== 'ed25519') throw new TypeError(`hubKey must be the hub's Ed25519 public key, not ${key.asymmetricKeyType}`);
     return key;
   }

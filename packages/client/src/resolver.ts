@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto';
 import { normalizeDomain } from './protocol/index.js';
 import { AnswerCache } from './answer-cache.js';
 import { DEFAULT_DNS_TIMEOUT_MS, DnsClient } from './dns/client.js';
@@ -6,6 +5,7 @@ import { type DnsDiscovery, discoverViaDns } from './dns-discovery.js';
 import { DnsUnavailable, HubUnavailable, InvalidPeerRecord, NotAllowed, PeerNotFound } from './errors.js';
 import { DEFAULT_HUB_TIMEOUT_MS, hubBase } from './http.js';
 import { lookupOnHub } from './hub-api.js';
+import type { PublicKeyInput } from './key-input.js';
 import { type HubJwks, proofKeys, type ProofKeys } from './proof.js';
 
 /** What resolve() answers: where the peer is and the key its payloads are sealed with. */
@@ -31,8 +31,8 @@ export interface FederationResolverOptions {
   allowlist?: string[];
   /** The hub's signing keys (pinned JWKS, or the URL of its JWKS); hub answers must then carry a valid proof. */
   hubJwks?: HubJwks;
-  /** Alternatively, the hub's Ed25519 public key (PEM). */
-  hubKey?: string | KeyObject;
+  /** Alternatively, the hub's Ed25519 public key (any form the protocol reads, or a KeyObject). */
+  hubKey?: PublicKeyInput;
   /** Smallest RSA peer key accepted. Default 2048. */
   minRsaBits?: number;
   /** How long "not found" (and an unusable record) is remembered. Default 30 s. */

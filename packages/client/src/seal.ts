@@ -1,7 +1,8 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { CompactEncrypt, CompactSign, compactDecrypt, compactVerify, decodeProtectedHeader } from 'jose';
 import { fingerprintOf, formatFingerprint } from './protocol/index.js';
 import { SealError } from './errors.js';
+import { importPrivateKey as privateKey, importPublicKey, type PrivateKeyInput, type PublicKeyInput } from './key-input.js';
 
 /**
  * The seed's "double encryption" (sign with our private key, encrypt to the peer's public key) with modern,
@@ -21,11 +22,9 @@ const CONTENT_ENCRYPTION = 'A256GCM';
 /** `typ` of the inner JWS, so a sealed payload cannot be confused with another JOSE object signed by the same key. */
 export const SEALED_PAYLOAD_TYPE = 'federation-payload+jws';
 
-type KeyInput = string | KeyObject;
-
-export async function seal(payload: unknown, ourPrivateKey: KeyInput, peerPublicKey: KeyInput): Promise<string> {
+export async function seal(payload: unknown, ourPrivateKey: PrivateKeyInput, peerPublicKey: PublicKeyInput): Promise<string> {
   const signer = privateKey(ourPrivateKey);
-  const recipient = publicKey(peerPublicKey, 'peer');
+  const recipient = importPublicKey(peerPublicKey, "the peer's");
   const signing = signatureAlgorithm(signer, 'our');
   const wrapping = encryptionAlgorithm(recipient);
   const json = JSON.stringify(payload);
@@ -40,9 +39,9 @@ export async function seal(payload: unknown, ourPrivateKey: KeyInput, peerPublic
 }
 
 /** Decrypts with our private key, then verifies the peer's signature; returns the payload. */
-export async function open<T = unknown>(token: string, ourPrivateKey: KeyInput, peerPublicKey: KeyInput): Promise<T> {
+export async function open<T = unknown>(token: string, ourPrivateKey: PrivateKeyInput, peerPublicKey: PublicKeyInput): Promise<T> {
   const ours = privateKey(ourPrivateKey);
-  const sender = publicKey(peerPublicKey, 'peer');
+  const sender = importPublicKey(peerPublicKey, "the peer's");
   const wrapping = encryptionAlgorithm(createPublicKey(ours), 'our');
   const signing = signatureAlgorithm(sender, 'peer');
 
@@ -77,28 +76,6 @@ export async function open<T = unknown>(token: string, ourPrivateKey: KeyInput, 
     return JSON.parse(new TextDecoder().decode(payload)) as T;
   } catch {
     throw new SealError('bad-payload', 'the signed payload is not JSON');
-  }
-}
-
-function privateKey(input: KeyInput): KeyObject {
-  if (typeof input !== 'string') {
-    if (input.type !== 'private') throw new SealError('unsupported-key', 'our key must be a private key');
-    return input;
-  }
-  try {
-    return createPrivateKey(input);
-  } catch {
-    // Never echo the input: it may be a private key with a typo.
-    throw new SealError('unsupported-key', 'our private key could not be read (PEM PKCS#8, PKCS#1 or SEC1 expected)');
-  }
-}
-
-function publicKey(input: KeyInput, whose: string): KeyObject {
-  try {
-    const key = typeof input === 'string' ? createPublicKey(input) : input;
-    return key.type === 'private' ? createPublicKey(key) : key;
-  } catch {
-    throw new SealError('unsupported-key', `the ${whose} public key could not be read (PEM SPKI expected)`);
   }
 }
 

@@ -88,6 +88,17 @@ export function fingerprintOf(pem: string | string[]): string {
   return canonical(der).fingerprint;
 }
 
+/**
+ * The key object of a public key in any form parsePublicKey reads, without its rules on type and size: for code
+ * that has its own rules (seal, the legacy codec, the hub's proof key) but must read exactly the same forms.
+ * Throws ProtocolError (naming `field`) for input that is not a readable public key.
+ */
+export function publicKeyObject(input: unknown, field = 'public_key'): KeyObject {
+  return decodePublicKey(input, (rule) => {
+    throw new ProtocolError(field, rule);
+  }).key;
+}
+
 /** `ab12…` → `AB:12:…`, the way fingerprints are shown to people. */
 export function formatFingerprint(hex: string): string {
   return hex.toUpperCase().replace(/(..)(?!$)/g, '$1:');

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -10,6 +9,7 @@ import {
   quoteTxtStrings,
   splitTxtValue,
 } from '../../protocol/index.js';
+import { generateFederationKeyPair } from '../../key-pair.js';
 import { EXIT, intOption, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { reportFailure } from '../failure.js';
@@ -68,11 +68,7 @@ Example:
         return EXIT.no;
       }
 
-      const generated = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: bits }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const pair = {
-        privateKey: generated.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        publicKey: generated.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      };
+      const pair = generateFederationKeyPair({ type, bits });
       mkdirSync(dir, { recursive: true });
       writeFileSync(privatePath, pair.privateKey, { mode: 0o600 });
       writeFileSync(publicPath, pair.publicKey, { mode: 0o644 });
