@@ -27,7 +27,7 @@ export interface DnsCheckEntry {
   expected: string;
   /** The change to make, in zone-file syntax where it is a record; absent when nothing needs doing. */
   fix?: string;
-  /** Not ok because DNS gave no answer (timeouts, SERVFAIL…): the record could not be checked, it is not known to be wrong. */
+  /** DNS gave no answer for this record (timeouts, SERVFAIL…): it could not be checked, and is not known to be wrong (`ok` then says only whether resolution needs it). */
   couldNotCheck?: boolean;
   /** public-key entry: the fingerprint (lowercase hex SHA-256 of the SPKI) of the key found, when one was read. */
   fingerprint?: string;
@@ -168,7 +168,7 @@ function checkProtocol(domain: string, answer: Answer<string[]>, used: boolean):
   const base = { record: 'protocol' as const, name, type: 'TXT' as const };
   const expected = used ? '"http" or "https" (https when absent)' : 'only read with the legacy _rocketchat._tcp SRV record';
   if ('failed' in answer) {
-    return { ...base, ok: !used, found: `no answer (${answer.failed})`, expected, ...(used ? { fix: 'check that the DNS server is reachable and answers', couldNotCheck: true } : {}) };
+    return { ...base, ok: !used, found: `no answer (${answer.failed})`, expected, couldNotCheck: true, ...(used ? { fix: 'check that the DNS server is reachable and answers' } : {}) };
   }
   const reading = readProtocolRecord(answer);
   if (!reading.ok) {

@@ -44,7 +44,9 @@ export interface FederationTestReport {
 }
 
 function status(check: { ok: boolean; couldNotCheck?: boolean }): RowStatus {
-  return check.ok ? 'ok' : check.couldNotCheck ? 'could-not-check' : 'wrong';
+  // couldNotCheck first: a record DNS did not answer for is not known to be right either (the protocol TXT is
+  // "ok" when unused, whatever DNS said).
+  return check.couldNotCheck ? 'could-not-check' : check.ok ? 'ok' : 'wrong';
 }
 
 /** Splits "add NAME. 3600 IN SRV …  (priority weight port host)" into its words and its zone-file line. */
