@@ -5,8 +5,11 @@ import type { DnsCheckEntry, DnsCheckReport, HubCheck } from '@federation-hub/cl
  * page, its JSON twin and `federation-hub check` judge a set-up alike. Pure: no network, unit-tested directly.
  */
 
-/** ok; wrong (a fix is needed); could-not-check (DNS or the hub gave no answer: nothing is known). */
-export type RowStatus = 'ok' | 'wrong' | 'could-not-check';
+/**
+ * ok; wrong (a fix is needed); could-not-check (DNS or the hub gave no answer: nothing is known); not-registered (the
+ * hub row only: the hub has no registration, which is fine when DNS works).
+ */
+export type RowStatus = 'ok' | 'wrong' | 'could-not-check' | 'not-registered';
 /** How peers can reach the server: by DNS and the hub, by one of them, not at all, or unknown (nothing answered). */
 export type Verdict = 'dns-and-hub' | 'dns' | 'hub' | 'none' | 'could-not-check';
 
@@ -134,7 +137,7 @@ export function buildReport(dns: DnsCheckReport, hub: HubCheck, publicHubUrl: st
     record: 'hub',
     name: publicHubUrl,
     type: 'hub',
-    status: status(hub),
+    status: !hub.ok && !hub.couldNotCheck && hub.url === undefined ? 'not-registered' : status(hub),
     found: hub.found,
     expected: hub.expected,
     ...(hub.ok || hub.couldNotCheck || hub.fix === undefined ? {} : { fix: hub.fix }),

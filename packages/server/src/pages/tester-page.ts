@@ -8,6 +8,7 @@ const MARK: Record<RowStatus, { sign: string; word: string; style: string }> = {
   ok: { sign: '✓', word: 'Correct', style: 'ok' },
   wrong: { sign: '✗', word: 'Wrong', style: 'bad' },
   'could-not-check': { sign: '?', word: 'Could not check', style: 'unknown' },
+  'not-registered': { sign: '–', word: 'Not registered', style: 'unknown' },
 };
 
 const VERDICT_STYLE: Record<Verdict, string> = { 'dns-and-hub': 'ok', dns: 'ok', hub: 'ok', none: 'bad', 'could-not-check': 'unknown' };
