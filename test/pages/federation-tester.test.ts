@@ -179,6 +179,9 @@ describe('the federation tester against a dns2 zone on loopback', () => {
     const missing = await request(tour.hub.url).get(`/?domain=${DOMAINS.nobody}`);
     assert.equal(missing.status, 404);
     assert.match(visibleText(missing.text), /nobody\.example\.com is not registered with this hub/);
+    const openapi = (await request(tour.hub.url).get('/docs-json')).body as { info: { title: string; contact: { email?: string } } };
+    assert.equal(openapi.info.title, 'Example Federation Hub', 'the OpenAPI info names the hub');
+    assert.equal(openapi.info.contact.email, 'ops@hub.example.org');
     const invalid = await request(tour.hub.url).get('/?domain=..');
     assert.equal(invalid.status, 400);
     assert.match(visibleText(invalid.text), /domain: /);

@@ -5,6 +5,7 @@ import { displayDomain, displayHost } from '../../packages/server/src/common/dis
 import { dateInWords, fingerprintGroups, urlLeavesDomain } from '../../packages/server/src/common/facts.js';
 import { buildReport, splitFix } from '../../packages/server/src/pages/federation-report.js';
 import { homePage } from '../../packages/server/src/pages/home-page.js';
+import { ConfigError, HubConfig } from '../../packages/server/src/config/hub-config.js';
 import { generateTestKeyPair } from '../support/keys.js';
 
 const HUB = { name: 'Hub', operatorContact: 'ops@hub.example', publicUrl: 'https://hub.example' };
@@ -94,5 +95,26 @@ describe('the home page lookup view', () => {
     const html = homePage(HUB, SETTINGS, { kind: 'invalid', input: '"><b>x', message: 'domain: <b>' });
     assert.ok(!html.includes('<b>'));
     assert.ok(html.includes('value="&#34;&#62;&#60;b&#62;x"'));
+  });
+});
+
+describe('the pages\' settings', () => {
+  it('HUB_OPERATOR_CONTACT defaults to MAIL_FROM\'s address; DNS_SERVERS to the system\'s resolvers', () => {
+    const config = HubConfig.fromEnvironment({ MAIL_FROM: 'Hub <noreply@hub.example>' });
+    assert.equal(config.hubName, 'Federation Hub');
+    assert.equal(config.hubOperatorContact, 'noreply@hub.example');
+    assert.deepEqual(config.dnsServers, []);
+    const set = HubConfig.fromEnvironment({ HUB_NAME: 'Acme Hub', HUB_OPERATOR_CONTACT: 'https://acme.example/contact', DNS_SERVERS: '192.0.2.53, [2001:db8::53]:5353,ns.example:53' });
+    assert.equal(set.hubOperatorContact, 'https://acme.example/contact');
+    assert.deepEqual(set.dnsServers, ['192.0.2.53', '[2001:db8::53]:5353', 'ns.example:53']);
+  });
+
+  it('refuses a contact that is neither an address nor a URL, and a bad server list, naming the variable', () => {
+    assert.throws(() => HubConfig.fromEnvironment({ HUB_OPERATOR_CONTACT: 'call Bob' }), (error: unknown) =>
+      error instanceof ConfigError && error.problems.includes('HUB_OPERATOR_CONTACT must be an email address or an http(s):// URL'));
+    assert.throws(() => HubConfig.fromEnvironment({ DNS_SERVERS: '1.2.3.4, not a server' }), (error: unknown) =>
+      error instanceof ConfigError && error.problems.some((problem) => problem.startsWith('DNS_SERVERS must be a comma-separated list')));
+    assert.throws(() => HubConfig.fromEnvironment({ HUB_NAME: 'Evil <script>' }), (error: unknown) =>
+      error instanceof ConfigError && error.problems.some((problem) => problem.startsWith('HUB_NAME must be 1 to 80 characters')));
   });
 });

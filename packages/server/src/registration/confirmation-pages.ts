@@ -117,7 +117,8 @@ function askAgain(hub: HubIdentity, request: VerificationRequest | undefined): S
 
 export function problemPage(hub: HubIdentity, problem: LinkProblem, request?: VerificationRequest): string {
   const { title, text } = PROBLEMS[problem];
-  const again = problem === 'expired' || problem === 'unknown' ? askAgain(hub, request) : html``;
+  // Every dead link gets the way to a new one: even a used link's owner may want to change the registration later.
+  const again = askAgain(hub, request);
   return renderPage(
     hub,
     title,
