@@ -73,7 +73,8 @@ describe('the confirmation emails, as mailparser reads them from a real SMTP cap
       'requested at': dateInWords(row!.created_at),
       'expires at': dateInWords(row!.expires_at),
       'URL outside the domain': `peers looking up ${domain} will be sent to chat.other.net`,
-      'fingerprint command': 'openssl pkey -pubin -in federation-public.pem -outform DER | openssl dgst -sha256 -c',
+      'fingerprint command': 'federation-hub fingerprint federation-public.pem',
+      'OpenSSL fingerprint command': 'openssl pkey -pubin -in federation-public.pem -outform DER | openssl dgst -sha256 -c',
       'ignore it': 'ignore this email',
       link,
     };

@@ -123,7 +123,8 @@ describe('pages for people in headless Chromium', () => {
     assert.ok(text.includes(HUB_NAME) && text.includes(OPERATOR) && text.includes(tour.hub.config.publicUrl), 'which hub asks, and who runs it');
     assert.match(text, new RegExp(`outside ${DOMAINS.pending.replace(/\./g, '\\.')}: peers looking up ${DOMAINS.pending.replace(/\./g, '\\.')} will be sent to chat\\.other\\.net`));
     assert.ok(text.includes(ELSEWHERE_URL));
-    assert.ok(text.includes('openssl pkey -pubin -in federation-public.pem -outform DER | openssl dgst -sha256 -c'), 'the command that prints the fingerprint');
+    assert.ok(text.includes('federation-hub fingerprint federation-public.pem'), 'the command that prints the fingerprint');
+    assert.ok(text.includes('openssl pkey -pubin -in federation-public.pem -outform DER | openssl dgst -sha256 -c'), 'and its OpenSSL twin');
     const groups = await page.locator('.fp span').evaluateAll((spans) => spans.map((span) => ({ text: span.textContent, lines: span.getClientRects().length })));
     assert.equal(groups.length, 8);
     for (const group of groups) {

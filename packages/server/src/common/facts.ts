@@ -1,4 +1,4 @@
-import { formatFingerprint } from '@federation-hub/client/protocol';
+import { groupFingerprint } from '@federation-hub/client/protocol';
 import { html, type SafeHtml } from './html.js';
 
 /**
@@ -27,21 +27,18 @@ export function timeElement(date: Date): SafeHtml {
   return html`<time datetime="${date.toISOString()}">${dateInWords(date)}</time>`;
 }
 
-/** `AB:CD:…` in eight groups of four bytes: `AB:CD:EF:01 23:45:67:89 …`. */
-export function fingerprintGroups(hex: string): string[] {
-  const pairs = formatFingerprint(hex).split(':');
-  const groups: string[] = [];
-  for (let index = 0; index < pairs.length; index += 4) groups.push(pairs.slice(index, index + 4).join(':'));
-  return groups;
-}
+/** `AB:CD:…` in eight groups of four bytes: `AB:CD:EF:01 23:45:67:89 …` (the protocol's one grouping rule). */
+export const fingerprintGroups = groupFingerprint;
 
 /** The grouped fingerprint; each group is kept on one line, so a narrow screen breaks it only between groups. */
 export function fingerprintHtml(hex: string): SafeHtml {
   return html`<code class="fp">${fingerprintGroups(hex).map((group, index) => html`${index > 0 ? ' ' : ''}<span>${group}</span>`)}</code>`;
 }
 
-/** Prints the same SHA-256 fingerprint (lower case) from the server's public key file. */
-export const FINGERPRINT_COMMAND = 'openssl pkey -pubin -in federation-public.pem -outform DER | openssl dgst -sha256 -c';
+/** Prints the same SHA-256 fingerprint, grouped the same way, from the server's key file (public or private). */
+export const FINGERPRINT_COMMAND = 'federation-hub fingerprint federation-public.pem';
+/** The same bytes with nothing but OpenSSL (lower case, colons only). */
+export const OPENSSL_FINGERPRINT_COMMAND = 'openssl pkey -pubin -in federation-public.pem -outform DER | openssl dgst -sha256 -c';
 
 /** True when the URL's host is neither the domain nor one of its subdomains: peers would be sent elsewhere. */
 export function urlLeavesDomain(url: string, domain: string): boolean {

@@ -1,5 +1,5 @@
 import { displayDomain } from '../common/display-domain.js';
-import { dateInWords, FINGERPRINT_COMMAND, fingerprintGroups } from '../common/facts.js';
+import { dateInWords, FINGERPRINT_COMMAND, fingerprintGroups, OPENSSL_FINGERPRINT_COMMAND } from '../common/facts.js';
 import { html, type SafeHtml } from '../common/html.js';
 import type { HubIdentity } from '../common/page-layout.js';
 import { elsewhereWarning } from './confirmation-pages.js';
@@ -37,7 +37,8 @@ export function confirmationEmail(request: VerificationRequest, link: string, hu
   ];
   const intro = `Someone asked ${hub.name} (${hub.publicUrl}), a discovery hub for federated chat servers run by ${hub.operatorContact}, to ${removal ? 'remove' : 'register'} ${domain}, and named ${request.contact} as the address that can confirm it.`;
   const warning = elsewhereWarning(request);
-  const compare = removal ? undefined : `To compare the fingerprint with your server's public key file (it prints the same bytes, in lower case): ${FINGERPRINT_COMMAND}`;
+  const compareIntro = "To compare the fingerprint with your server's key file, either command prints the same bytes (OpenSSL in lower case):";
+  const compare = removal ? undefined : `${compareIntro}\n  ${FINGERPRINT_COMMAND}\n  ${OPENSSL_FINGERPRINT_COMMAND}`;
   const expiry = `The link works once and expires on ${dateInWords(request.expiresAt)}.`;
   const ignore = 'If you did not ask for this, ignore this email: nothing changes unless someone opens the link and presses Confirm.';
   const signature = `${hub.name} · ${hub.publicUrl} · run by ${hub.operatorContact}`;
@@ -76,7 +77,7 @@ export function confirmationEmail(request: VerificationRequest, link: string, hu
   )}</table>
 ${warning ? html`<p style="border-left:4px solid #b54708;background:#fff6ed;padding:8px 12px"><strong>Check the server URL.</strong> ${warning}</p>` : html``}
 <p>${effect}</p>
-${compare ? html`<p>To compare the fingerprint with your server's public key file (it prints the same bytes, in lower case):<br><code style="word-break:break-all">${FINGERPRINT_COMMAND}</code></p>` : html``}
+${compare ? html`<p>${compareIntro}<br><code style="word-break:break-all">${FINGERPRINT_COMMAND}</code><br><code style="word-break:break-all">${OPENSSL_FINGERPRINT_COMMAND}</code></p>` : html``}
 <p style="margin:24px 0"><a href="${link}" style="display:inline-block;padding:12px 24px;background:#0b5cad;color:#ffffff;border-radius:6px;text-decoration:none;font-weight:bold">Review and confirm</a></p>
 <p>The button opens a page with a Confirm button; opening it alone changes nothing. If the button does not work, copy this link into your browser:<br><a href="${link}" style="word-break:break-all;color:#0b5cad">${link}</a></p>
 <p>${expiry}</p>

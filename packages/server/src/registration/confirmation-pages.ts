@@ -1,5 +1,5 @@
 import { displayDomain, displayHost } from '../common/display-domain.js';
-import { dateInWords, FINGERPRINT_COMMAND, fingerprintHtml, timeElement, urlLeavesDomain } from '../common/facts.js';
+import { dateInWords, FINGERPRINT_COMMAND, fingerprintHtml, OPENSSL_FINGERPRINT_COMMAND, timeElement, urlLeavesDomain } from '../common/facts.js';
 import { html, type SafeHtml } from '../common/html.js';
 import { type HubIdentity, operatorLink, renderPage } from '../common/page-layout.js';
 import type { LinkProblem } from './confirmation.service.js';
@@ -40,8 +40,8 @@ function warning(request: VerificationRequest): SafeHtml {
 
 function fingerprintCheck(request: VerificationRequest): SafeHtml {
   if (request.action !== 'register') return html``;
-  return html`<p>To compare the fingerprint with your server's public key file (it prints the same bytes, in lower case):</p>
-<pre>${FINGERPRINT_COMMAND}</pre>`;
+  return html`<p>To compare the fingerprint with your server's key file, either command prints the same bytes (OpenSSL in lower case):</p>
+<pre>${FINGERPRINT_COMMAND}</pre><pre>${OPENSSL_FINGERPRINT_COMMAND}</pre>`;
 }
 
 /** GET /confirm/:token — shows what will happen; changes nothing. */
