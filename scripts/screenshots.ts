@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../test/support/browser.js';
 import { startThrowawayServer } from '../test/support/database.js';
-import { startPageTour } from '../test/pages/tour.js';
+import { DOMAINS, startPageTour } from '../test/pages/tour.js';
 
 const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 const WIDTHS = { desktop: 1280, phone: 375 };
@@ -35,6 +35,15 @@ async function main(): Promise<void> {
         console.log(`${path.slice(OUT.length)}  ${entry.name} at ${width} px`);
         await context.close();
       }
+    }
+    // The confirmation email's HTML part as a mail client shows it (the request whose URL leaves its domain).
+    const email = tour.hub.smtp.messages.find((message) => message.to.includes(`webmaster@${DOMAINS.pending}`))!;
+    for (const [device, width] of Object.entries(WIDTHS)) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.setContent(email.html);
+      await page.screenshot({ path: `${OUT}email-confirmation-${device}.png`, fullPage: true });
+      console.log(`email-confirmation-${device}.png  the confirmation email at ${width} px`);
+      await page.close();
     }
   } finally {
     await browser.close();

@@ -63,10 +63,13 @@ export function confirmationEmail(request: VerificationRequest, link: string, hu
   ].join('\n');
 
   const cell = 'padding:4px 12px 4px 0;vertical-align:top;text-align:left';
+  // Fingerprint groups never break inside; dates are words and wrap as words; names and URLs may break anywhere.
   const value = (label: string, text: string): SafeHtml =>
     label.startsWith('Public key fingerprint')
       ? html`<code>${text.split(' ').map((group, index) => html`${index > 0 ? ' ' : ''}<span style="white-space:nowrap">${group}</span>`)}</code>`
-      : html`<code style="word-break:break-all">${text}</code>`;
+      : / at$/.test(label)
+        ? html`${text}`
+        : html`<code style="word-break:break-all">${text}</code>`;
   const body = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${subject}</title></head>
 <body style="margin:0;padding:16px;font-family:system-ui,sans-serif;line-height:1.5;color:#1b1b1b;background:#ffffff">
