@@ -43,7 +43,8 @@ function lookupDetails(domain: string, answer: unknown): SafeHtml {
   if (typeof peer.confirmed_at === 'string') rows.push(['Confirmed', timeElement(new Date(peer.confirmed_at))]);
   const keySince = peer.key_since ?? body.key_since;
   if (typeof keySince === 'string') rows.push(['Key in use since', timeElement(new Date(keySince))]);
-  const logIndex = readLogIndex(peer.log) ?? readLogIndex(body.log);
+  // The log's exact shape is the transparency-log work's to decide: an index under `log` (peer or answer) or `log_index`.
+  const logIndex = readLogIndex(peer.log) ?? readLogIndex(body.log) ?? readLogIndex(peer.log_index) ?? readLogIndex((body as { log_index?: unknown }).log_index);
   if (logIndex !== undefined) {
     rows.push(['Transparency log', html`entry ${String(logIndex)} (<a href="/api/v1/log/checkpoint">checkpoint</a>)`]);
   }
