@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -234,6 +234,28 @@ describe('federation-hub, the command line, as a process', () => {
       assert.equal(readFileSync(join(dir, 'federation-private.pem'), 'utf8'), first);
       assert.equal((await cli(['keygen', '--out', dir, '--force', '--type', 'ec'])).code, 0);
       assert.equal(parsePublicKey(readFileSync(join(dir, 'federation-public.pem'), 'utf8')).curve, 'P-256');
+    });
+  });
+
+  describe('fingerprint', () => {
+    it('prints the grouped fingerprint the confirmation page shows: the bytes OpenSSL prints, from the public or the private file', async () => {
+      const dir = mkdtempSync(join(work, 'fingerprint-'));
+      const publicFile = join(dir, 'federation-public.pem');
+      const privateFile = join(dir, 'federation-private.pem');
+      writeFileSync(publicFile, key.publicPem);
+      writeFileSync(privateFile, key.privatePem);
+      // The page's second command, run by OpenSSL itself: an independent computation of the same SHA-256.
+      const openssl = execSync(`openssl pkey -pubin -in ${publicFile} -outform DER | openssl dgst -sha256 -c`, { encoding: 'utf8' });
+      const expected = /= ?([0-9a-f:]+)\s*$/.exec(openssl)![1]!.toUpperCase().split(':');
+      const grouped = [0, 4, 8, 12, 16, 20, 24, 28].map((start) => expected.slice(start, start + 4).join(':')).join(' ');
+      for (const file of [publicFile, privateFile]) {
+        const run = await cli(['fingerprint', file]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.equal(run.stdout, `${grouped}\nRSA 2048-bit key\n`, file);
+      }
+      const bad = await cli(['fingerprint', join(dir, 'missing.pem')]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /cannot read key file .*missing\.pem: ENOENT/);
     });
   });
 });

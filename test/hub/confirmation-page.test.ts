@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { formatFingerprint, parsePublicKey } from '../../packages/client/src/protocol/public-key.js';
+import { parsePublicKey } from '../../packages/client/src/protocol/public-key.js';
+import { fingerprintGroups } from '../../packages/server/src/common/facts.js';
 import { launchChromium } from '../support/browser.js';
 import { confirmationLinkFor, register } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';
@@ -25,7 +26,7 @@ describe('the confirmation page in headless Chromium', () => {
   it('opens the emailed link, shows the domain and fingerprint, confirms on click, and the lookup answers', async () => {
     const domain = 'browser.example.com';
     const key = generateTestKeyPair();
-    const fingerprint = formatFingerprint(parsePublicKey(key.publicPem).fingerprint);
+    const fingerprint = fingerprintGroups(parsePublicKey(key.publicPem).fingerprint).join(' ');
     assert.equal((await register(hub.url, { domain, url: 'https://browser.example.com', public_key: stripLineBreaks(key.publicPem) })).status, 202);
     const { link } = await confirmationLinkFor(hub.smtp, `webmaster@${domain}`, hub.config.publicUrl);
 

@@ -16,7 +16,7 @@ describe('registration, email confirmation and lookup, as a Rocket.Chat server d
   let token = '';
 
   before(async () => {
-    hub = await startMailingHub('registration_flow', { MAIL_FROM: 'Hub <hub@hub.test>' });
+    hub = await startMailingHub('registration_flow', { MAIL_FROM: 'Mailer <hub@hub.test>', HUB_NAME: 'Hub' });
   });
   after(async () => {
     await hub?.stop();
@@ -36,7 +36,7 @@ describe('registration, email confirmation and lookup, as a Rocket.Chat server d
     const { message, link } = await confirmationLinkFor(hub.smtp, `webmaster@${domain}`, hub.config.publicUrl);
     token = link.split('/').pop()!;
     assert.match(token, /^[A-Za-z0-9_-]{43}$/, '256-bit base64url token');
-    assert.match(message.from, /^"?Hub"? <hub@hub\.test>$/);
+    assert.match(message.from, /^"?Hub"? <hub@hub\.test>$/, 'HUB_NAME is the display name, MAIL_FROM gives the address');
     assert.match(message.subject, /chat\.example\.com/);
     for (const body of [message.text, message.html]) {
       assert.ok(body.includes(domain));

@@ -244,6 +244,7 @@ describe('OpenAPI document, security headers, CORS and body limit', () => {
       '/api/v1/admin/peers/{domain}/revoke': ['post'],
       '/api/v1/admin/outbox/dead': ['get'],
       '/api/v1/admin/outbox/{id}/requeue': ['post'],
+      '/api/v1/check/{domain}': ['get'],
     };
     assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
     for (const [path, methods] of Object.entries(expected)) {
@@ -333,7 +334,7 @@ describe('OpenAPI document, security headers, CORS and body limit', () => {
     for (const [what, page] of Object.entries(pages)) {
       assert.match(page.headers['content-type']!, /^text\/html/, what);
       const csp = page.headers['content-security-policy']!;
-      assert.match(csp, /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'$/, what);
+      assert.match(csp, /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'$/, what);
       assert.equal(page.headers['cache-control'], 'no-store', what);
       assert.equal(page.headers['referrer-policy'], 'no-referrer', what);
       assert.equal(page.headers['x-content-type-options'], 'nosniff', what);

@@ -27,6 +27,10 @@ export interface DnsCheckEntry {
   expected: string;
   /** The change to make, in zone-file syntax where it is a record; absent when nothing needs doing. */
   fix?: string;
+  /** DNS gave no answer for this record (timeouts, SERVFAIL…): it could not be checked, and is not known to be wrong (`ok` then says only whether resolution needs it). */
+  couldNotCheck?: boolean;
+  /** public-key entry: the fingerprint (lowercase hex SHA-256 of the SPKI) of the key found, when one was read. */
+  fingerprint?: string;
 }
 
 export interface DnsCheckReport {
@@ -116,7 +120,7 @@ async function checkSrv(
   const base = { record: `srv-${protocol}` as DnsCheckRecord, name, type: 'SRV' as const };
   const example = `${name}. 3600 IN SRV 10 5 ${protocol === 'http' ? 80 : 443} ${domain}.`;
   if ('failed' in answer) {
-    return { ...base, ok: false, found: `no answer (${answer.failed})`, expected: 'an answer from DNS', fix: 'check that the DNS server is reachable and answers' };
+    return { ...base, ok: false, found: `no answer (${answer.failed})`, expected: 'an answer from DNS', fix: 'check that the DNS server is reachable and answers', couldNotCheck: true };
   }
   const records = orderSrv(answer.records);
   if (records.length === 0) {
@@ -131,6 +135,7 @@ async function checkSrv(
 
   const found = records.map((record) => `${record.priority} ${record.weight} ${record.port} ${record.target}.`).join(', ');
   const problems: string[] = [];
+  let unanswered = 0;
   for (const record of records) {
     if (record.port === 0) problems.push(`port 0 for ${record.target}`);
     try {
@@ -139,6 +144,7 @@ async function checkSrv(
     } catch (error) {
       if (!(error instanceof DnsQueryFailed)) throw error;
       problems.push(`${record.target} could not be looked up (${error.message})`);
+      unanswered++;
     }
   }
   const role = used === protocol ? (protocol === 'tcp' ? `used (legacy form, ${legacy})` : 'used') : `not used: _rocketchat._${used} comes first`;
@@ -150,6 +156,7 @@ async function checkSrv(
       found: `${found}; ${problems.join('; ')}`,
       expected,
       fix: `give each target an A/AAAA record, or point the SRV record at a host name that has one (e.g. ${example})`,
+      ...(unanswered === problems.length ? { couldNotCheck: true } : {}),
     };
   }
   const note = protocol === 'http' && used === 'http' ? ' (plain HTTP: consider _rocketchat._https)' : '';
@@ -161,7 +168,7 @@ function checkProtocol(domain: string, answer: Answer<string[]>, used: boolean):
   const base = { record: 'protocol' as const, name, type: 'TXT' as const };
   const expected = used ? '"http" or "https" (https when absent)' : 'only read with the legacy _rocketchat._tcp SRV record';
   if ('failed' in answer) {
-    return { ...base, ok: !used, found: `no answer (${answer.failed})`, expected, ...(used ? { fix: 'check that the DNS server is reachable and answers' } : {}) };
+    return { ...base, ok: !used, found: `no answer (${answer.failed})`, expected, couldNotCheck: true, ...(used ? { fix: 'check that the DNS server is reachable and answers' } : {}) };
   }
   const reading = readProtocolRecord(answer);
   if (!reading.ok) {
@@ -181,7 +188,7 @@ function checkKey(domain: string, answer: Answer<string[]>, options: CheckDnsOpt
     : '"<your public key PEM without line breaks, in strings of at most 255 characters>" "…"';
   const record = `${name}. 3600 IN TXT ${value}`;
   if ('failed' in answer) {
-    return { ...base, ok: false, found: `no answer (${answer.failed})`, expected, fix: 'check that the DNS server is reachable and answers' };
+    return { ...base, ok: false, found: `no answer (${answer.failed})`, expected, fix: 'check that the DNS server is reachable and answers', couldNotCheck: true };
   }
   const reading = readKeyRecord(answer.records, { minRsaBits: options.minRsaBits });
   if (!reading.ok) {
@@ -200,8 +207,9 @@ function checkKey(domain: string, answer: Answer<string[]>, options: CheckDnsOpt
     return { ...base, ok: false, found, expected, fix };
   }
   const found = `${describePublicKey(reading.key)} key, fingerprint ${formatFingerprint(reading.key.fingerprint)}`;
+  const fingerprint = reading.key.fingerprint;
   if (options.publicKey && parseOwnPublicKey(options.publicKey).fingerprint !== reading.key.fingerprint) {
-    return { ...base, ok: false, found: `${found}: not this server's key`, expected, fix: `replace it with ${record}` };
+    return { ...base, ok: false, found: `${found}: not this server's key`, expected, fix: `replace it with ${record}`, fingerprint };
   }
-  return { ...base, ok: true, found, expected };
+  return { ...base, ok: true, found, expected, fingerprint };
 }

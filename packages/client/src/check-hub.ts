@@ -1,5 +1,5 @@
 import { formatFingerprint, normalizeDomain } from './protocol/index.js';
-import { FederationError } from './errors.js';
+import { FederationError, HubUnavailable } from './errors.js';
 import { parseOwnPublicKey, type PublicKeyInput } from './key-input.js';
 import { lookupOnHub } from './hub-api.js';
 import type { ProofKeys } from './proof.js';
@@ -11,6 +11,11 @@ export interface HubCheck {
   found: string;
   expected: string;
   fix?: string;
+  /** When the hub answered with a registration: its URL and key fingerprint (lowercase hex). */
+  url?: string;
+  fingerprint?: string;
+  /** The hub could not be asked (unreachable, an error, an answer that is not the hub's): nothing is known. */
+  couldNotCheck?: boolean;
 }
 
 export interface CheckHubOptions {
@@ -35,12 +40,13 @@ export async function checkHub(input: string, options: CheckHubOptions): Promise
       return { ...base, ok: false, found: answer.detail, fix: `register (then confirm the emailed link): ${register}` };
     }
     const found = `${answer.url}, key fingerprint ${formatFingerprint(answer.key.fingerprint)}`;
+    const registered = { url: answer.url, fingerprint: answer.key.fingerprint };
     if (options.publicKey && parseOwnPublicKey(options.publicKey).fingerprint !== answer.key.fingerprint) {
-      return { ...base, ok: false, found: `${found}: not this server's key`, fix: `register again with the current key: ${register}` };
+      return { ...base, ok: false, found: `${found}: not this server's key`, fix: `register again with the current key: ${register}`, ...registered };
     }
-    return { ...base, ok: true, found };
+    return { ...base, ok: true, found, ...registered };
   } catch (error) {
     if (!(error instanceof FederationError)) throw error;
-    return { ...base, ok: false, found: error.message, fix: 'check the hub URL and that the hub is reachable' };
+    return { ...base, ok: false, found: error.message, fix: 'check the hub URL and that the hub is reachable', ...(error instanceof HubUnavailable ? { couldNotCheck: true } : {}) };
   }
 }

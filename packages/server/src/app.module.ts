@@ -16,6 +16,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { LookupModule } from './lookup/lookup.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { PagesModule } from './pages/pages.module.js';
 import { InFlightInterceptor, InFlightWork } from './common/in-flight.js';
 import { loggerOptions } from './common/logging.js';
 
@@ -47,6 +48,7 @@ export class AppModule {
         LookupModule,
         AdminModule,
         HousekeepingModule,
+        PagesModule,
       ],
       providers: [InFlightWork, { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor }],
     };

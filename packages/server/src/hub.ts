@@ -16,6 +16,7 @@ import { IpRateLimits } from './rate-limit/rate-limits.js';
 import { AppModule } from './app.module.js';
 import { answerUnparsableRequests, HttpErrorFilter } from './common/http-error.filter.js';
 import { setupOpenApi } from './common/openapi.js';
+import { hubIdentity } from './common/page-layout.js';
 import { securityHeaders } from './common/security-headers.js';
 import { createValidationPipe } from './common/validation.js';
 import type { HubConfig } from './config/hub-config.js';
@@ -113,7 +114,7 @@ export async function createHubApp(config: HubConfig): Promise<NestExpressApplic
   app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true });
   app.useGlobalFilters(new HttpErrorFilter(app.get(MetricsService)));
   app.useGlobalPipes(createValidationPipe());
-  setupOpenApi(app, config.publicUrl);
+  setupOpenApi(app, hubIdentity(config));
   installLookupFastPath(app, logger, config);
   answerUnparsableRequests(app.getHttpServer() as Server);
   return app;

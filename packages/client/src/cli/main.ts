@@ -3,11 +3,12 @@ import { createRequire } from 'node:module';
 import { EXIT } from './args.js';
 import { type Command, type Io, processIo } from './command.js';
 import { checkCommand } from './commands/check.js';
+import { fingerprintCommand } from './commands/fingerprint.js';
 import { keygenCommand } from './commands/keygen.js';
 import { registerCommand } from './commands/register.js';
 import { resolveCommand } from './commands/resolve.js';
 
-const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, keygenCommand];
+const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, keygenCommand, fingerprintCommand];
 
 const USAGE = `Usage: federation-hub <command> [options]
 

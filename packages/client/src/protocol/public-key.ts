@@ -104,6 +104,17 @@ export function formatFingerprint(hex: string): string {
   return hex.toUpperCase().replace(/(..)(?!$)/g, '$1:');
 }
 
+/**
+ * The fingerprint in eight groups of four bytes (`AB:CD:EF:01 23:45:67:89 …`): how the hub's pages and emails and
+ * `federation-hub fingerprint` show it, so a person compares it group by group.
+ */
+export function groupFingerprint(hex: string): string[] {
+  const pairs = formatFingerprint(hex).split(':');
+  const groups: string[] = [];
+  for (let index = 0; index < pairs.length; index += 4) groups.push(pairs.slice(index, index + 4).join(':'));
+  return groups;
+}
+
 /** "RSA 2048-bit", "EC P-256", "Ed25519": for messages and the command line. */
 export function describePublicKey(key: Pick<ParsedPublicKey, 'type' | 'bits' | 'curve'>): string {
   if (key.type === 'rsa') return `RSA ${key.bits}-bit`;

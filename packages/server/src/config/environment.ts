@@ -150,4 +150,48 @@ export class Environment {
   @Transform(toNumber) @IntegerBetween(1, 3650) RETENTION_DAYS = 30;
 
   @IsIn(LOG_LEVELS, { message: `$property must be one of ${LOG_LEVELS.join(', ')}` }) LOG_LEVEL = 'info';
+
+  // Pages for people (src/pages): who runs this hub, and the federation tester's resolvers, limits and cache.
+  @IsString() @MinLength(1) @Matches(/^[^\r\n<>]{1,80}$/, { message: '$property must be 1 to 80 characters, without <, > or line breaks' })
+  HUB_NAME = 'Federation Hub';
+  @IsOptional() @IsContact() HUB_OPERATOR_CONTACT?: string;
+  @IsOptional() @IsServerList() DNS_SERVERS?: string;
+  @Transform(toNumber) @IntegerBetween(1, 10000) RATE_CHECKS_PER_IP_PER_MINUTE = 10;
+  @Transform(toNumber) @IntegerBetween(1, 100000) RATE_CHECKS_PER_MINUTE = 120;
+  @Transform(toNumber) @IntegerBetween(0, 3600) CHECK_CACHE_SECONDS = 30;
+}
+
+/** An email address ("Name <address>" allowed) or an http(s) URL: how to reach the people who run the hub. */
+function IsContact(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isContact',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return false;
+        if (/^https?:\/\//.test(value)) {
+          try {
+            return ['http:', 'https:'].includes(new URL(value).protocol);
+          } catch {
+            return false;
+          }
+        }
+        return parseSender(value) !== undefined;
+      },
+      defaultMessage: () => '$property must be an email address or an http(s):// URL',
+    },
+  });
+}
+
+/** `host`, `host:port` or `[v6]:port`, comma-separated (the DNS client's own forms). */
+function IsServerList(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isServerList',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        splitList(value).length > 0 &&
+        splitList(value).every((item) => /^(\[[0-9a-fA-F:.]+\](:\d{1,5})?|[0-9a-fA-F:]+:[0-9a-fA-F:]*|[A-Za-z0-9.-]+(:\d{1,5})?)$/.test(item)),
+      defaultMessage: () => '$property must be a comma-separated list of DNS servers: host, host:port or [v6]:port',
+    },
+  });
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { parseSender } from '../mail/mime.js';
 import { Environment, splitList } from './environment.js';
 
 /** Start-up refused: one line per problem, each naming the variable and the rule. */
@@ -49,6 +50,14 @@ export class HubConfig {
   readonly outboxRetryMaxSeconds: number;
   readonly retentionDays: number;
   readonly logLevel: string;
+  readonly hubName: string;
+  /** An email address or URL; MAIL_FROM's address when HUB_OPERATOR_CONTACT is unset. */
+  readonly hubOperatorContact: string;
+  /** Empty: the system's resolvers. */
+  readonly dnsServers: string[];
+  readonly rateChecksPerIpPerMinute: number;
+  readonly rateChecksPerMinute: number;
+  readonly checkCacheSeconds: number;
 
   private constructor(values: HubConfig) {
     Object.assign(this, values);
@@ -119,5 +128,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxRetryMaxSeconds: parsed.OUTBOX_RETRY_MAX_SECONDS,
     retentionDays: parsed.RETENTION_DAYS,
     logLevel: parsed.LOG_LEVEL,
+    hubName: parsed.HUB_NAME,
+    hubOperatorContact: parsed.HUB_OPERATOR_CONTACT ?? parseSender(parsed.MAIL_FROM)!.address,
+    dnsServers: parsed.DNS_SERVERS ? splitList(parsed.DNS_SERVERS) : [],
+    rateChecksPerIpPerMinute: parsed.RATE_CHECKS_PER_IP_PER_MINUTE,
+    rateChecksPerMinute: parsed.RATE_CHECKS_PER_MINUTE,
+    checkCacheSeconds: parsed.CHECK_CACHE_SECONDS,
   } as HubConfig);
 }

@@ -21,10 +21,11 @@ export type MimeWriter = (mail: ComposedMail, date?: Date) => RawMessage;
  * connections to a capture server in another process): a tenth of all the CPU a registration costs. The encodings
  * are nodemailer's own functions (RFC 2047 words, quoted-printable, header folding); only the layout is written here.
  *
- * `from` is MAIL_FROM ("Name <address>" or an address); it is parsed once, here, and must name an address.
+ * `from` is MAIL_FROM ("Name <address>" or an address), parsed once, here, and must name an address; or the display
+ * name and address already apart (the transport sends HUB_NAME with MAIL_FROM's address).
  */
-export function mimeWriter(from: string): MimeWriter {
-  const sender = parseSender(from);
+export function mimeWriter(from: string | { name: string; address: string }): MimeWriter {
+  const sender = typeof from === 'string' ? parseSender(from) : from;
   if (!sender) throw new Error(`MAIL_FROM "${from}" names no email address`);
   const senderAddress = sender.address;
   const fromHeader = header('From', mailbox(sender.name, senderAddress));

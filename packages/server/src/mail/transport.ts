@@ -5,7 +5,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { ComposedMail } from './mail-composer.js';
-import { type MimeWriter, mimeWriter } from './mime.js';
+import { type MimeWriter, mimeWriter, parseSender } from './mime.js';
 
 export interface MailTransport {
   /** `smtp` for real delivery, `file` for the development mailbox. */
@@ -16,7 +16,8 @@ export interface MailTransport {
 
 /** SMTP_URL set → SMTP; unset → each message written to $DATA_DIR/mail/<time>-<domain>.eml. Both send what mime.ts writes. */
 export function createMailTransport(config: HubConfig): MailTransport {
-  const write = mimeWriter(config.mailFrom);
+  // The hub's name is the From display name (HUB_NAME), sent from MAIL_FROM's address.
+  const write = mimeWriter({ name: config.hubName, address: parseSender(config.mailFrom)!.address });
   return config.smtpUrl ? smtpTransport(config.smtpUrl, write, config.outboxConcurrency) : fileMailbox(join(config.dataDir, 'mail'), write);
 }
 

@@ -2,10 +2,13 @@ import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiError } from '../common/api-docs.js';
+import { type HubIdentity, hubIdentity } from '../common/page-layout.js';
+import { HubConfig } from '../config/hub-config.js';
 import { toErrorBody } from '../common/http-error.filter.js';
 import { HttpException } from '@nestjs/common';
 import { confirmedPage, PAGE_HEADERS, problemMessage, problemPage, problemStatus, reviewPage } from './confirmation-pages.js';
 import { ConfirmationService, type LinkProblem } from './confirmation.service.js';
+import type { VerificationRequest } from './verification-request.entity.js';
 
 const TOKEN_PARAM = { name: 'token', description: 'The one-time token from the emailed link (256 bits, base64url)' };
 
@@ -16,7 +19,14 @@ const TOKEN_PARAM = { name: 'token', description: 'The one-time token from the e
 @ApiTags('confirmation')
 @Controller('confirm')
 export class ConfirmController {
-  constructor(private readonly confirmations: ConfirmationService) {}
+  private readonly hub: HubIdentity;
+
+  constructor(
+    private readonly confirmations: ConfirmationService,
+    config: HubConfig,
+  ) {
+    this.hub = hubIdentity(config);
+  }
 
   @Get(':token')
   @ApiOperation({ summary: 'Review page of a request (action, domain, URL, key fingerprint, contact, expiry); changes nothing' })
@@ -27,8 +37,8 @@ export class ConfirmController {
   @ApiError(410, 'Expired, already used or replaced by a newer request', 'token: link already used. This confirmation link was already used; it works only once. Nothing more to do.')
   async review(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     const state = await this.confirmations.inspect(token);
-    if (!state.ok) return this.problem(state.problem, request, response);
-    this.send(response, 200, reviewPage(state.request, request.originalUrl));
+    if (!state.ok) return this.problem(state.problem, request, response, state.request);
+    this.send(response, 200, reviewPage(this.hub, state.request, request.originalUrl));
   }
 
   @Post(':token')
@@ -46,7 +56,7 @@ export class ConfirmController {
   @ApiError(410, 'Expired, already used or replaced by a newer request', 'token: link replaced. A newer request was made for this domain, so this link no longer works. Use the link in the most recent email.')
   async confirm(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     const result = await this.confirmations.confirm(token);
-    if (!result.ok) return this.problem(result.problem, request, response);
+    if (!result.ok) return this.problem(result.problem, request, response, result.request);
     const { request: done, peer } = result;
     if (wantsJson(request)) {
       response.status(200).json({
@@ -57,16 +67,16 @@ export class ConfirmController {
       });
       return;
     }
-    this.send(response, 200, confirmedPage(done));
+    this.send(response, 200, confirmedPage(this.hub, done));
   }
 
-  private problem(problem: LinkProblem, request: Request, response: Response): void {
+  private problem(problem: LinkProblem, request: Request, response: Response, about?: VerificationRequest): void {
     const status = problemStatus(problem);
     if (wantsJson(request)) {
       response.status(status).json(toErrorBody(new HttpException(problemMessage(problem), status)));
       return;
     }
-    this.send(response, status, problemPage(problem));
+    this.send(response, status, problemPage(this.hub, problem, about));
   }
 
   private send(response: Response, status: number, page: string): void {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { hubIdentity } from '../common/page-layout.js';
 import { HubConfig } from '../config/hub-config.js';
 import { hydrate } from '../database/hydrate.js';
 import { type ComposedMail, MailComposer } from '../mail/mail-composer.js';
@@ -48,7 +49,7 @@ export class ConfirmationMailComposer extends MailComposer {
       const request = requestId === null ? undefined : requests.get(requestId);
       if (!request) return null;
       const link = `${this.config.publicUrl}/confirm/${tokens.get(request.id)}`;
-      return { to: request.contact, ...confirmationEmail(request, link, this.config.publicUrl), link };
+      return { to: request.contact, ...confirmationEmail(request, link, hubIdentity(this.config)), link };
     });
   }
 }

@@ -1,69 +1,83 @@
-import { createHash } from 'node:crypto';
-import { formatFingerprint } from '@federation-hub/client/protocol';
-import { html, SafeHtml } from './html.js';
+import { displayDomain, displayHost } from '../common/display-domain.js';
+import { dateInWords, FINGERPRINT_COMMAND, fingerprintHtml, OPENSSL_FINGERPRINT_COMMAND, timeElement, urlLeavesDomain } from '../common/facts.js';
+import { html, type SafeHtml } from '../common/html.js';
+import { type HubIdentity, operatorLink, renderPage } from '../common/page-layout.js';
 import type { LinkProblem } from './confirmation.service.js';
 import type { VerificationRequest } from './verification-request.entity.js';
 
-// One small inline stylesheet; the CSP admits exactly it (by hash) and nothing else: no scripts, no external assets.
-const STYLE = `body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;padding:1rem;color:#1b1b1b;background:#fafafa}
-main{max-width:40rem;margin:0 auto;background:#fff;padding:1.25rem;border-radius:.5rem;box-shadow:0 1px 3px #0002}
-h1{font-size:1.4rem;margin-top:0}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
-dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}code{font-size:.9em}
-button{font-size:1.1rem;padding:.6rem 1.4rem;border:0;border-radius:.4rem;background:#0b5cad;color:#fff;cursor:pointer}
-button:focus{outline:3px solid #f5a623;outline-offset:2px}.note{color:#555;font-size:.95rem}
-@media (max-width:30rem){dl{grid-template-columns:1fr}dd{margin-bottom:.5rem}}`;
+export { PAGE_HEADERS } from '../common/page-layout.js';
 
-export const PAGE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-};
-
-function page(title: string, content: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>${title} · Federation Hub</title><style>${new SafeHtml(STYLE)}</style></head>
-<body><main>${content}</main></body>
-</html>`.value;
-}
-
-function details(request: VerificationRequest): SafeHtml {
-  const rows: Array<[string, string]> = [
-    ['Action', request.action === 'register' ? 'Register this server (or update its URL and key)' : 'Remove this domain from the hub'],
-    ['Domain', request.domain],
-    ...(request.action === 'register'
-      ? ([['Server URL', request.url!], ['Key fingerprint (SHA-256)', formatFingerprint(request.fingerprint!)]] as Array<[string, string]>)
-      : []),
-    ['Contact', request.contact],
-    ['Link expires', request.expiresAt.toISOString()],
-  ];
-  return html`<dl>${rows.map(([label, value]) => html`<dt>${label}</dt><dd><code>${value}</code></dd>`)}</dl>`;
-}
-
-/** GET /confirm/:token — shows what will happen; changes nothing. */
-export function reviewPage(request: VerificationRequest, action: string): string {
-  const title = request.action === 'register' ? `Confirm ${request.domain}` : `Confirm removal of ${request.domain}`;
-  return page(
-    title,
-    html`<h1>${title}</h1>
-<p>Check that this is what you asked for. Nothing happens until you press Confirm.</p>
-${details(request)}
-<form method="post" action="${action}"><button type="submit">Confirm</button></form>
-<p class="note">If you did not ask for this, close this page: nothing will change.</p>`,
+/** The words of the warning shown on the page and in the email when the server URL leaves the domain. */
+export function elsewhereWarning(request: Pick<VerificationRequest, 'domain' | 'url'>): string | undefined {
+  if (!request.url || !urlLeavesDomain(request.url, request.domain)) return undefined;
+  return (
+    `The server URL is outside ${displayDomain(request.domain)}: peers looking up ${displayDomain(request.domain)} ` +
+    `will be sent to ${displayHost(request.url)}. Confirm only if that server is yours.`
   );
 }
 
-/** POST /confirm/:token, success. */
-export function confirmedPage(request: VerificationRequest): string {
-  const title = request.action === 'register' ? `${request.domain} is confirmed` : `${request.domain} was removed`;
-  const next =
-    request.action === 'register'
-      ? `Other servers looking up ${request.domain} through this hub now get the URL and key below.`
-      : `Lookups of ${request.domain} through this hub now answer "not found".`;
-  return page(title, html`<h1 role="status">${title}</h1><p>${next}</p>${details(request)}`);
+function details(request: VerificationRequest, when: 'pending' | 'done'): SafeHtml {
+  const rows: Array<[string, SafeHtml | string]> = [
+    ['Action', request.action === 'register' ? 'Register this server (or update its URL and key)' : 'Remove this domain from the hub'],
+    ['Domain', html`<code>${displayDomain(request.domain)}</code>`],
+    ...(request.action === 'register'
+      ? ([
+          ['Server URL', html`<code>${request.url!}</code>`],
+          ['Key fingerprint (SHA-256)', fingerprintHtml(request.fingerprint!)],
+        ] as Array<[string, SafeHtml]>)
+      : []),
+    ['Contact', html`<code>${request.contact}</code>`],
+    ['Requested', timeElement(request.createdAt)],
+    when === 'pending' ? ['Link expires', timeElement(request.expiresAt)] : ['Confirmed', timeElement(request.completedAt ?? new Date())],
+  ];
+  return html`<dl>${rows.map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd>`)}</dl>`;
+}
+
+function warning(request: VerificationRequest): SafeHtml {
+  const text = elsewhereWarning(request);
+  return text ? html`<p class="warn"><strong>Check the server URL.</strong> ${text}</p>` : html``;
+}
+
+function fingerprintCheck(request: VerificationRequest): SafeHtml {
+  if (request.action !== 'register') return html``;
+  return html`<p>To compare the fingerprint with your server's key file, either command prints the same bytes (OpenSSL in lower case):</p>
+<pre>${FINGERPRINT_COMMAND}</pre><pre>${OPENSSL_FINGERPRINT_COMMAND}</pre>`;
+}
+
+/** GET /confirm/:token — shows what will happen; changes nothing. */
+export function reviewPage(hub: HubIdentity, request: VerificationRequest, action: string): string {
+  const domain = displayDomain(request.domain);
+  const title = request.action === 'register' ? `Confirm ${domain}` : `Confirm removal of ${domain}`;
+  return renderPage(
+    hub,
+    title,
+    html`<h1>${title}</h1>
+<p>${hub.name} (<code>${hub.publicUrl}</code>), run by ${operatorLink(hub)}, asks you to confirm this request.
+Check that it is what you asked for. Nothing happens until you press Confirm.</p>
+${warning(request)}${details(request, 'pending')}${fingerprintCheck(request)}
+<form method="post" action="${action}"><button type="submit">Confirm</button></form>
+<p class="note">If you did not ask for this, close this page: nothing will change. The link works once, until ${dateInWords(request.expiresAt)}.</p>`,
+  );
+}
+
+/** POST /confirm/:token, success: what happened and what comes next. */
+export function confirmedPage(hub: HubIdentity, request: VerificationRequest): string {
+  const domain = displayDomain(request.domain);
+  const registered = request.action === 'register';
+  const title = registered ? `${domain} is confirmed` : `${domain} was removed`;
+  const next = registered
+    ? `Lookups of ${domain} through ${hub.name} answer the URL and key below within a second, on every instance of the hub.`
+    : `Lookups of ${domain} through ${hub.name} answer "not found" within a second, on every instance of the hub.`;
+  return renderPage(
+    hub,
+    title,
+    html`<h1 role="status">${title}</h1>
+<h2>What happens next</h2>
+<p>${next} To see what other servers now get:</p>
+<pre>federation-hub resolve ${request.domain} --hub ${hub.publicUrl}</pre>
+<p>Or test the whole set-up, DNS included: <a href="/check/${request.domain}">test ${domain}</a>.</p>
+${warning(request)}${details(request, 'done')}`,
+  );
 }
 
 const PROBLEMS: Record<LinkProblem, { status: number; title: string; text: string }> = {
@@ -89,7 +103,26 @@ export function problemMessage(problem: LinkProblem): string {
   return `token: ${PROBLEMS[problem].title.toLowerCase()}. ${PROBLEMS[problem].text}`;
 }
 
-export function problemPage(problem: LinkProblem): string {
+/** How to get a new link: the same registration again (the chat server does it, or the CLI). */
+function askAgain(hub: HubIdentity, request: VerificationRequest | undefined): SafeHtml {
+  const domain = request?.domain ?? '<your domain>';
+  const command =
+    request?.action === 'remove'
+      ? `curl -X DELETE ${hub.publicUrl}/api/v1/peers/${domain}`
+      : `federation-hub register --hub ${hub.publicUrl} --domain ${domain} --url ${request?.url ?? '<your server URL>'} --public-key-file federation-public.pem`;
+  return html`<h2>How to ask again</h2>
+<p>Send the request again, from your chat server's federation settings or with the command below. ${hub.name} then emails a new link.</p>
+<pre>${command}</pre>`;
+}
+
+export function problemPage(hub: HubIdentity, problem: LinkProblem, request?: VerificationRequest): string {
   const { title, text } = PROBLEMS[problem];
-  return page(title, html`<h1>${title}</h1><p>${text}</p>`);
+  // Every dead link gets the way to a new one: even a used link's owner may want to change the registration later.
+  const again = askAgain(hub, request);
+  return renderPage(
+    hub,
+    title,
+    html`<h1>${title}</h1><p>${text}</p>${again}
+<p class="note">Questions about this hub: ${operatorLink(hub)}.</p>`,
+  );
 }

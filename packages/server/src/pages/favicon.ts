@@ -1,0 +1,2 @@
+/** The hub's icon: three connected nodes. SVG, so one small file serves every size. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b3d91"/><path d="M9 22 16 9l7 13z" fill="none" stroke="#fff" stroke-width="2"/><circle cx="16" cy="9" r="4" fill="#fff"/><circle cx="9" cy="22" r="4" fill="#fff"/><circle cx="23" cy="22" r="4" fill="#fff"/></svg>`;
