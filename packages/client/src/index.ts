@@ -21,6 +21,6 @@ export { checkHub, type CheckHubOptions, type HubCheck } from './check-hub.js';
 export { open, seal, SEALED_PAYLOAD_TYPE } from './seal.js';
 export { proofKeys, type HubJwks, type ProofKeys } from './proof.js';
 export { orderSrv } from './srv-order.js';
-export { DnsClient, DnsQueryFailed, type DnsAnswer, type DnsClientOptions } from './dns/client.js';
+export { DnsClient, DnsQueryFailed, parseServerAddress, type DnsAnswer, type DnsClientOptions } from './dns/client.js';
 // The shared rules, so that a chat server validates its own settings exactly as the hub and its peers do.
 export * from './protocol/index.js';

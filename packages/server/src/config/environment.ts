@@ -12,6 +12,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { parseSender } from '../mail/mime.js';
+import { parseServerAddress } from '@federation-hub/client';
 
 /**
  * Connections per pool when DATABASE_POOL_SIZE is not set. 20 rather than the usual 10: with 50 concurrent clients,
@@ -76,6 +77,15 @@ function IsUrlList(schemes: string[]): PropertyDecorator {
       defaultMessage: () => `$property must be a comma-separated list of ${schemes.join('/')} URLs`,
     },
   });
+}
+
+function isDnsServerAddress(text: string): boolean {
+  try {
+    parseServerAddress(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export const CONTACT_LOCAL_PART_CHOICES = ['admin', 'administrator', 'webmaster', 'hostmaster', 'postmaster'] as const;
@@ -150,4 +160,24 @@ export class Environment {
   @Transform(toNumber) @IntegerBetween(1, 3650) RETENTION_DAYS = 30;
 
   @IsIn(LOG_LEVELS, { message: `$property must be one of ${LOG_LEVELS.join(', ')}` }) LOG_LEVEL = 'info';
+
+  // Ownership proofs by DNS and HTTP (docs/ownership-proofs.md).
+  @IsOptional()
+  @ValidateBy({
+    name: 'isDnsServerList',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && splitList(value).every(isDnsServerAddress),
+      defaultMessage: () => '$property must be a comma-separated list of IP addresses, each optionally with :port (IPv6 as [addr]:port)',
+    },
+  })
+  DNS_SERVERS?: string;
+  @Transform(toBoolean) @IsIn([true, false], { message: '$property must be true or false' }) ALLOW_PRIVATE_NETWORK_CHECKS = false;
+  /** For tests only: HTTP checks go to this port instead of 80/443. Refused unless ALLOW_PRIVATE_NETWORK_CHECKS=true. */
+  @IsOptional() @Transform(toNumber) @IntegerBetween(1, 65535) HTTP_CHECK_PORT?: number;
+  @Transform(toNumber) @IntegerBetween(1, 720) CHALLENGE_TTL_HOURS = 24;
+  @Transform(toNumber) @IntegerBetween(1, 86400) CHALLENGE_RECHECK_BASE_SECONDS = 60;
+  @Transform(toNumber) @IntegerBetween(1, 86400) CHALLENGE_RECHECK_MAX_SECONDS = 3600;
+  @Transform(toNumber) @IntegerBetween(10, 600000) CHALLENGE_POLL_MS = 5000;
+  @Transform(toNumber) @IntegerBetween(1, 1000000) RATE_CHECKS_PER_MINUTE = 120;
+  @Transform(toNumber) @IntegerBetween(1, 100000) RATE_IP_CHECKS_PER_MINUTE = 10;
 }

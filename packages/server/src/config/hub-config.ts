@@ -49,6 +49,17 @@ export class HubConfig {
   readonly outboxRetryMaxSeconds: number;
   readonly retentionDays: number;
   readonly logLevel: string;
+  /** Resolvers for ownership checks; empty: the system's. */
+  readonly dnsServers: string[];
+  readonly allowPrivateNetworkChecks: boolean;
+  /** Test-only port for HTTP checks (see HTTP_CHECK_PORT). */
+  readonly httpCheckPort?: number;
+  readonly challengeTtlHours: number;
+  readonly challengeRecheckBaseSeconds: number;
+  readonly challengeRecheckMaxSeconds: number;
+  readonly challengePollMs: number;
+  readonly rateChecksPerMinute: number;
+  readonly rateIpChecksPerMinute: number;
 
   private constructor(values: HubConfig) {
     Object.assign(this, values);
@@ -83,6 +94,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const messages = Object.values(error.constraints ?? {});
     return messages[0] ?? `${error.property} is invalid`;
   });
+  if (parsed.HTTP_CHECK_PORT !== undefined && !parsed.ALLOW_PRIVATE_NETWORK_CHECKS) {
+    problems.push('HTTP_CHECK_PORT is for tests only and requires ALLOW_PRIVATE_NETWORK_CHECKS=true');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const port = parsed.PORT;
@@ -119,5 +133,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxRetryMaxSeconds: parsed.OUTBOX_RETRY_MAX_SECONDS,
     retentionDays: parsed.RETENTION_DAYS,
     logLevel: parsed.LOG_LEVEL,
+    dnsServers: parsed.DNS_SERVERS ? splitList(parsed.DNS_SERVERS) : [],
+    allowPrivateNetworkChecks: parsed.ALLOW_PRIVATE_NETWORK_CHECKS,
+    httpCheckPort: parsed.HTTP_CHECK_PORT,
+    challengeTtlHours: parsed.CHALLENGE_TTL_HOURS,
+    challengeRecheckBaseSeconds: parsed.CHALLENGE_RECHECK_BASE_SECONDS,
+    challengeRecheckMaxSeconds: parsed.CHALLENGE_RECHECK_MAX_SECONDS,
+    challengePollMs: parsed.CHALLENGE_POLL_MS,
+    rateChecksPerMinute: parsed.RATE_CHECKS_PER_MINUTE,
+    rateIpChecksPerMinute: parsed.RATE_IP_CHECKS_PER_MINUTE,
   } as HubConfig);
 }
