@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 
-export type LimitName = 'ip_requests' | 'ip_registrations' | 'domain_cooldown' | 'domain_daily_cap';
+export type LimitName = 'ip_requests' | 'ip_registrations' | 'domain_cooldown' | 'domain_daily_cap' | 'ip_checks' | 'hub_checks';
 
 /** 429 with `Retry-After`; the error filter sets the header and counts the refusal under `limit`. */
 export class TooManyRequestsException extends HttpException {
