@@ -15,6 +15,7 @@ export {
   SealError,
 } from './errors.js';
 export { lookupOnHub, registerWithHub, type HubLookup, type RegisterOptions, type RegistrationResult } from './hub-api.js';
+export { verifyWithHub, type VerifyOptions } from './hub-api.js';
 export { FederationNode, NODE_STATUS, type FederationSettings, type NodeStatus, type StatusChange } from './node.js';
 export { checkDns, type CheckDnsOptions, type DnsCheckEntry, type DnsCheckRecord, type DnsCheckReport } from './check-dns.js';
 export { checkHub, type CheckHubOptions, type HubCheck } from './check-hub.js';

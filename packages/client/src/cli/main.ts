@@ -5,8 +5,9 @@ import { checkCommand } from './commands/check.js';
 import { keygenCommand } from './commands/keygen.js';
 import { registerCommand } from './commands/register.js';
 import { resolveCommand } from './commands/resolve.js';
+import { verifyCommand } from './commands/verify.js';
 
-const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, keygenCommand];
+const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, verifyCommand, keygenCommand];
 
 const USAGE = `Usage: federation-hub <command> [options]
 
