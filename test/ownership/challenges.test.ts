@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { parsePublicKey } from '../../packages/client/src/protocol/index.js';
@@ -223,8 +226,12 @@ describe('ownership checks with the address rule on (the default)', () => {
     });
   }
 
-  it('refuses HTTP_CHECK_PORT without ALLOW_PRIVATE_NETWORK_CHECKS (it is for tests only)', async () => {
+  it('refuses HTTP_CHECK_PORT without ALLOW_PRIVATE_NETWORK_CHECKS (it is for tests only), and DNS_SERVERS that are not addresses', async () => {
     const { HubConfig } = await import('../../packages/server/src/config/hub-config.js');
+    assert.throws(() => HubConfig.fromEnvironment({ DNS_SERVERS: '127.0.0.1:53,resolver.example.com' }), /DNS_SERVERS must be a comma-separated list of IP addresses/);
+    assert.deepEqual(HubConfig.fromEnvironment({ DNS_SERVERS: '127.0.0.1:5353, [::1]:53' }).dnsServers, ['127.0.0.1:5353', '[::1]:53']);
+    assert.deepEqual(HubConfig.fromEnvironment({}).dnsServers, [], "default: the system's resolvers");
+    assert.equal(HubConfig.fromEnvironment({}).allowPrivateNetworkChecks, false);
     assert.throws(() => HubConfig.fromEnvironment({ HTTP_CHECK_PORT: '8080' }), /HTTP_CHECK_PORT is for tests only and requires ALLOW_PRIVATE_NETWORK_CHECKS=true/);
     assert.equal(HubConfig.fromEnvironment({ HTTP_CHECK_PORT: '8080', ALLOW_PRIVATE_NETWORK_CHECKS: 'true' }).httpCheckPort, 8080);
   });
@@ -323,6 +330,21 @@ describe('ownership checks: background re-check, two instances, limits', () => {
       assert.ok(Number(refused.headers['retry-after']) > 0);
     } finally {
       await hub.stop();
+    }
+  });
+});
+
+describe('ALLOW_PRIVATE_NETWORK_CHECKS=true at start-up', () => {
+  it('logs a warning (the hub as a process)', async () => {
+    const db = await createTestDatabase('challenges_warning');
+    const { spawnHub } = await import('../support/hub-process.js');
+    const hub = await spawnHub({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ALLOW_PRIVATE_NETWORK_CHECKS: 'true', DATA_DIR: mkdtempSync(join(tmpdir(), 'hub-warning-')) });
+    try {
+      assert.ok(await eventually(() => /ALLOW_PRIVATE_NETWORK_CHECKS=true: ownership checks may reach loopback/.test(hub.output()), 5000), hub.output());
+      assert.match(hub.output(), /"level":40[^\n]*ALLOW_PRIVATE_NETWORK_CHECKS=true/, 'at warn level');
+    } finally {
+      await hub.stop();
+      await db.drop();
     }
   });
 });
