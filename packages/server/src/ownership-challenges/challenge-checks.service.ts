@@ -39,15 +39,18 @@ export type CheckOutcome =
 @Injectable()
 export class ChallengeChecks implements OnApplicationBootstrap {
   private readonly logger = new Logger(ChallengeChecks.name);
-  private readonly dns: DnsClient;
+  private dnsClient: DnsClient | undefined;
 
   constructor(
     private readonly config: HubConfig,
     private readonly dataSource: DataSource,
     private readonly confirmations: ConfirmationService,
     private readonly limits: CheckRateLimits,
-  ) {
-    this.dns = new DnsClient({ servers: config.dnsServers });
+  ) {}
+
+  /** Made on first use: a host without resolvers (and no DNS_SERVERS) still starts, and only its checks fail. */
+  private get dns(): DnsClient {
+    return (this.dnsClient ??= new DnsClient({ servers: this.config.dnsServers }));
   }
 
   onApplicationBootstrap(): void {

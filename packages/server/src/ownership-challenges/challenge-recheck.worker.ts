@@ -42,7 +42,7 @@ export class ChallengeRecheckWorker implements OnApplicationBootstrap, BeforeApp
       try {
         await this.round();
       } catch (error) {
-        this.logger.warn({ err: describeSendError(error) }, 'challenge re-check: database unavailable; retrying');
+        this.logger.warn({ err: describeSendError(error) }, 'challenge re-check failed (database unavailable?); retrying at the next poll');
       }
       if (!this.running) break;
       await new Promise<void>((resolve) => {
