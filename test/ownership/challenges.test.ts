@@ -285,7 +285,13 @@ describe('ownership checks: background re-check, two instances, limits', () => {
       await db.query(`CREATE TRIGGER count_peer_write BEFORE INSERT OR UPDATE ON peers FOR EACH ROW EXECUTE FUNCTION count_peer_write()`);
       dns.resetCounts();
       const answers = await Promise.all([verify(a, domain), verify(b, domain), verify(a, domain), verify(b, domain)]);
-      assert.deepEqual(answers.map((answer) => [answer.status, answer.body.status]), Array(4).fill([200, 'confirmed']));
+      // Each asker gets the confirmation (the one that checked, or one that waited for it), or, asking once it was
+      // over, "already used".
+      for (const answer of answers) {
+        if (answer.status === 200) assert.equal(answer.body.status, 'confirmed', JSON.stringify(answer.body));
+        else assert.match(answer.body.message, /^domain: the challenge for two\.example\.com was already used/, JSON.stringify(answer.body));
+      }
+      assert.ok(answers.some((answer) => answer.status === 200));
       assert.equal(dns.count(accepted.body.dns.name, 'TXT'), 1, 'one check');
       const [{ n }] = (await db.query<{ n: number }>(`SELECT last_value::int AS n FROM peer_writes`)) as [{ n: number }];
       assert.equal(n, 1, 'applied once');
