@@ -37,14 +37,9 @@ export class ChallengeRecheckWorker implements OnApplicationBootstrap, BeforeApp
     await this.loop;
   }
 
+  /** Sleeps first: nothing due is so urgent that it must compete with start-up for the pool. */
   private async run(): Promise<void> {
     while (this.running) {
-      try {
-        await this.round();
-      } catch (error) {
-        this.logger.warn({ err: describeSendError(error) }, 'challenge re-check failed (database unavailable?); retrying at the next poll');
-      }
-      if (!this.running) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.config.challengePollMs);
         this.wake = () => {
@@ -53,6 +48,12 @@ export class ChallengeRecheckWorker implements OnApplicationBootstrap, BeforeApp
         };
       });
       this.wake = undefined;
+      if (!this.running) break;
+      try {
+        await this.round();
+      } catch (error) {
+        this.logger.warn({ err: describeSendError(error) }, 'challenge re-check failed (database unavailable?); retrying at the next poll');
+      }
     }
   }
 
