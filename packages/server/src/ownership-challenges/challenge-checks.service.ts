@@ -155,7 +155,17 @@ export class ChallengeChecks implements OnApplicationBootstrap {
     return { kind: 'checked', finding, challenge: recorded.challenge, request: recorded.request, peer: recorded.peer ?? null };
   }
 
-  private runCheck(domain: string, challenge: OwnershipChallenge): Promise<Finding> {
+  /** Never throws: whatever stops a check (no resolver configured, say) is its finding, not a 500. */
+  private async runCheck(domain: string, challenge: OwnershipChallenge): Promise<Finding> {
+    try {
+      return await this.check(domain, challenge);
+    } catch (error) {
+      this.logger.error({ err: error, domain }, 'ownership check could not run');
+      return { passed: false, detail: `the hub could not run the check: ${(error as Error).message}` };
+    }
+  }
+
+  private check(domain: string, challenge: OwnershipChallenge): Promise<Finding> {
     if (challenge.method === 'dns') return checkDnsChallenge(this.dns, domain, challenge.tokenHash);
     const fetch = (url: string) =>
       safeFetch(url, {
