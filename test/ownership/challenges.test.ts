@@ -266,6 +266,9 @@ describe('ownership checks: background re-check, two instances, limits', () => {
       assert.ok(await eventually(async () => (await lookup(hub, domain)) === fingerprint(keyA), 15_000), 'confirmed without anyone asking');
       const [done] = await hub.db.query<{ active: boolean }>(`SELECT active FROM ownership_challenges`);
       assert.equal(done!.active, false);
+      const metrics = (await request(hub.url).get('/metrics')).text;
+      assert.match(metrics, /^hub_ownership_checks_total\{method="dns",trigger="background",result="passed"\} 1$/m);
+      assert.match(metrics, /^hub_ownership_checks_total\{method="dns",trigger="background",result="failed"\} [1-9]\d*$/m);
     } finally {
       await hub.stop();
     }

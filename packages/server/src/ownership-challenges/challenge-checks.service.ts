@@ -4,6 +4,7 @@ import type { VerificationAnswer } from '@federation-hub/client/protocol';
 import { DataSource, type EntityManager } from 'typeorm';
 import { HubConfig } from '../config/hub-config.js';
 import { retryDelaySeconds } from '../mail/retry.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { Peer } from '../peer-record/peer.entity.js';
 import { CheckRateLimits } from '../rate-limit/check-limits.js';
 import { ConfirmationService } from '../registration/confirmation.service.js';
@@ -46,6 +47,7 @@ export class ChallengeChecks implements OnApplicationBootstrap {
     private readonly dataSource: DataSource,
     private readonly confirmations: ConfirmationService,
     private readonly limits: CheckRateLimits,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Made on first use: a host without resolvers (and no DNS_SERVERS) still starts, and only its checks fail. */
@@ -68,7 +70,7 @@ export class ChallengeChecks implements OnApplicationBootstrap {
     const request = await this.liveChallenge(domain);
     const claim = await this.claim(request.id);
     if (!claim) return this.answerAfterOther(domain, request.id);
-    const outcome = await this.checkClaimed(claim).catch(async (error: unknown) => {
+    const outcome = await this.checkClaimed(claim, 'verify').catch(async (error: unknown) => {
       await this.release(claim);
       throw error;
     });
@@ -137,7 +139,7 @@ export class ChallengeChecks implements OnApplicationBootstrap {
    * the challenge retired; failed, the next background check is scheduled with back-off. The hub's own check limit
    * applies (429 past it).
    */
-  async checkClaimed(claim: ClaimedChallenge): Promise<CheckOutcome> {
+  async checkClaimed(claim: ClaimedChallenge, trigger: 'verify' | 'background'): Promise<CheckOutcome> {
     const challenge = await this.dataSource.getRepository(OwnershipChallenge).findOneByOrFail({ requestId: claim.requestId });
     const request = await this.dataSource.getRepository(VerificationRequest).findOneByOrFail({ id: claim.requestId });
     if (request.status !== 'pending' || request.expiresAt.getTime() <= Date.now()) {
@@ -146,6 +148,7 @@ export class ChallengeChecks implements OnApplicationBootstrap {
     }
     this.limits.checkHub();
     const finding = await this.runCheck(request.domain, challenge);
+    this.metrics.ownershipChecks.inc({ method: challenge.method, trigger, result: finding.passed ? 'passed' : 'failed' });
     const recorded = await this.dataSource.transaction(async (manager) => this.record(manager, claim, finding));
     if (recorded.peer !== undefined) this.confirmations.applied(recorded.request, challenge.method);
     this.logger.log(

@@ -66,7 +66,7 @@ export class ChallengeRecheckWorker implements OnApplicationBootstrap, BeforeApp
       await Promise.all(
         claims.map(async (claim) => {
           try {
-            await this.checks.checkClaimed(claim);
+            await this.checks.checkClaimed(claim, 'background');
           } catch (error) {
             await this.checks.release(claim).catch(() => undefined);
             if (error instanceof TooManyRequestsException) limited = true;
