@@ -11,6 +11,7 @@ import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
+import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
 
 const CLI = fileURLToPath(new URL('../../../packages/client/dist/cli/main.js', import.meta.url));
 
@@ -69,7 +70,7 @@ describe('federation-hub, the command line, as a process', () => {
   });
 
   describe('help and usage', () => {
-    for (const command of ['resolve', 'check', 'register', 'keygen']) {
+    for (const command of ['resolve', 'check', 'register', 'verify', 'keygen']) {
       it(`${command} --help prints its usage and exit codes, exit 0`, async () => {
         const run = await cli([command, '--help']);
         assert.equal(run.code, 0);
@@ -81,7 +82,7 @@ describe('federation-hub, the command line, as a process', () => {
     it('--help lists the commands; no command is a usage error (2); so is an unknown one', async () => {
       const help = await cli(['--help']);
       assert.equal(help.code, 0);
-      for (const command of ['resolve', 'check', 'register', 'keygen']) assert.match(help.stdout, new RegExp(`\\n  ${command} `));
+      for (const command of ['resolve', 'check', 'register', 'verify', 'keygen']) assert.match(help.stdout, new RegExp(`\\n  ${command} `));
       assert.equal((await cli([])).code, 2);
       const unknown = await cli(['frobnicate']);
       assert.equal(unknown.code, 2);
@@ -256,6 +257,75 @@ describe('federation-hub, the command line, as a process', () => {
       const bad = await cli(['fingerprint', join(dir, 'missing.pem')]);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /cannot read key file .*missing\.pem: ENOENT/);
+    });
+  });
+
+  describe('register --method dns|http, then verify', () => {
+    let challenges: TestDnsServer;
+    let web: TestHttpServer;
+    let proofHub: TestHub;
+    const field = (stdout: string, name: string) => new RegExp(`^  ${name}: +(\\S+)$`, 'm').exec(stdout)?.[1];
+
+    before(async () => {
+      challenges = await startDnsServer({ 'web.example.com': [{ type: 'A', address: '127.0.0.1' }] });
+      web = await startHttpServer();
+      proofHub = await startTestHub('cli_proofs', {
+        DNS_SERVERS: challenges.address, ALLOW_PRIVATE_NETWORK_CHECKS: 'true', HTTP_CHECK_PORT: String(web.port), CHALLENGE_RECHECK_BASE_SECONDS: '3600',
+      });
+    });
+    after(async () => {
+      await proofHub.stop();
+      await Promise.all([challenges.close(), web.close()]);
+    });
+
+    it('--method dns prints exactly the record to publish; verify prints the finding (exit 1), then the confirmation (exit 0)', async () => {
+      const registered = await cli(['register', '--hub', proofHub.url, '--domain', 'txt.example.com', '--url', 'https://txt.example.com', '--public-key-file', join(work, 'public.pem'), '--method', 'dns']);
+      assert.equal(registered.code, 0, registered.stderr);
+      assert.match(registered.stdout, /^Registration of txt\.example\.com is pending until you prove you control it\.\nPublish this DNS record:\n/);
+      assert.equal(field(registered.stdout, 'Name'), '_federation-hub-challenge.txt.example.com');
+      assert.equal(field(registered.stdout, 'Type'), 'TXT');
+      const value = field(registered.stdout, 'Value')!;
+      assert.match(value, /^federation-hub-verification=[A-Za-z0-9_-]{43}$/);
+      assert.match(registered.stdout, new RegExp(`\\nThen run: federation-hub verify txt\\.example\\.com --hub ${proofHub.url.replace(/[./]/g, '\\$&')}\\n`));
+
+      const early = await cli(['verify', 'txt.example.com', '--hub', proofHub.url]);
+      assert.equal(early.code, 1);
+      assert.match(early.stdout, /^txt\.example\.com is not confirmed yet: no TXT record \(NXDOMAIN\) at _federation-hub-challenge\.txt\.example\.com\.\n/);
+
+      // What the command printed, published as printed.
+      challenges.setZone({ '_federation-hub-challenge.txt.example.com': [{ type: 'TXT', strings: [value] }] });
+      const done = await cli(['verify', 'txt.example.com', '--hub', proofHub.url]);
+      assert.equal(done.code, 0, done.stdout + done.stderr);
+      assert.match(done.stdout, /^txt\.example\.com is confirmed by dns: TXT record found at _federation-hub-challenge\.txt\.example\.com with the expected value\.\n/);
+      const resolved = await cli(['resolve', 'txt.example.com', '--hub', proofHub.url, '--dns', silent.address, '--timeout', '300']);
+      assert.match(resolved.stdout, /https:\/\/txt\.example\.com/);
+
+      const again = await cli(['verify', 'txt.example.com', '--hub', proofHub.url]);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /^the hub refused the check \(410\): domain: the challenge for txt\.example\.com was already used/);
+    });
+
+    it('--method http prints the URL and the body; serving them as printed passes', async () => {
+      challenges.setZone({ 'web.example.com': [{ type: 'A', address: '127.0.0.1' }] });
+      const registered = await cli(['register', '--hub', proofHub.url, '--domain', 'web.example.com', '--url', 'https://web.example.com', '--public-key-file', join(work, 'public.pem'), '--method', 'http']);
+      assert.equal(registered.code, 0, registered.stderr);
+      const url = field(registered.stdout, 'URL')!;
+      const body = field(registered.stdout, 'Body')!;
+      assert.match(url, /^http:\/\/web\.example\.com\/\.well-known\/federation-hub\/[A-Za-z0-9_-]{22}$/);
+      assert.match(body, /^federation-hub-verification=/);
+      const missing = await cli(['verify', 'web.example.com', '--hub', proofHub.url]);
+      assert.match(missing.stdout, new RegExp(`not confirmed yet: HTTP 404 from ${url.replace(/[./]/g, '\\$&')}\\.`));
+      web.file(new URL(url).pathname, body);
+      const done = await cli(['verify', 'web.example.com', '--hub', proofHub.url]);
+      assert.equal(done.code, 0, done.stdout + done.stderr);
+      assert.match(done.stdout, /^web\.example\.com is confirmed by http: found the expected body at /);
+    });
+
+    it('an unknown --method is a usage error (2); verify needs --hub (2)', async () => {
+      const bad = await cli(['register', '--hub', proofHub.url, '--domain', 'x.example.com', '--url', 'https://x.example.com', '--public-key-file', join(work, 'public.pem'), '--method', 'fax']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--method must be email, dns or http/);
+      assert.equal((await cli(['verify', 'x.example.com'])).code, 2);
     });
   });
 });

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import {
   FederationNode,
   type FederationSettings,
-  HubUnavailable,
   NODE_STATUS,
   registerWithHub,
+  verifyWithHub,
   RegistrationRefused,
   type StatusChange,
 } from '../../packages/client/src/index.js';
@@ -72,13 +72,26 @@ describe('registerWithHub and FederationNode against a real hub', () => {
     );
   });
 
-  it('a second registration inside the cooldown → HubUnavailable 429 with Retry-After', async () => {
+  it('a second registration inside the cooldown → pending, with the time its email will leave (never a 429)', async () => {
     const body = { hubUrl: hub.url, domain: 'twice.example.com', url: 'https://twice.example.com', publicKey: key.publicPem };
-    await registerWithHub(body);
-    await assert.rejects(registerWithHub({ ...body, url: 'https://twice.example.com:8443' }), (error: unknown) => {
-      assert.ok(error instanceof HubUnavailable);
-      assert.equal(error.status, 429);
-      assert.ok(error.retryAfterSeconds !== undefined && error.retryAfterSeconds > 0);
+    const first = await registerWithHub(body);
+    await smtp.waitFor((m) => m.to.includes('webmaster@twice.example.com'), 10_000);
+    const second = await registerWithHub({ ...body, url: 'https://twice.example.com:8443' });
+    assert.ok(first.status === 'pending' && second.status === 'pending');
+    assert.ok(first.email_at && second.email_at, 'both answers say when the email leaves');
+    assert.ok(Date.parse(second.email_at) - Date.parse(first.email_at) > 50_000, `${first.email_at} then ${second.email_at}: a cooldown apart`);
+  });
+
+  it('registerWithHub with method dns → the record to publish; verifyWithHub → the finding, or RegistrationRefused (404) without a challenge', async () => {
+    const pending = await registerWithHub({ hubUrl: hub.url, domain: 'lib-dns.example.com', url: 'https://lib-dns.example.com', publicKey: key.publicPem, method: 'dns' });
+    assert.ok(pending.status === 'pending');
+    assert.equal(pending.method, 'dns');
+    assert.equal(pending.dns?.name, '_federation-hub-challenge.lib-dns.example.com');
+    assert.match(pending.dns!.value, /^federation-hub-verification=/);
+    await assert.rejects(verifyWithHub({ hubUrl: hub.url, domain: 'nochallenge.example.com' }), (error: unknown) => {
+      assert.ok(error instanceof RegistrationRefused);
+      assert.equal(error.status, 404);
+      assert.match(error.hubMessage, /^domain: nochallenge\.example\.com has no dns or http challenge on this hub/);
       return true;
     });
   });

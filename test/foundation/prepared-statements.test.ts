@@ -13,7 +13,7 @@ const SAMPLE_PARAMETERS: Record<string, unknown[]> = {
   read_domain_state: ['peer7.plan.example'],
   write_request: [
     'register', 'new.plan.example', 'https://new.plan.example', 'PEM', 'SHA256:x', 'webmaster@new.plan.example', null, 24,
-    'domain:new.plan.example', '00000000-0000-4000-8000-000000000000', 'confirmation',
+    'domain:new.plan.example', '00000000-0000-4000-8000-000000000000', 'confirmation', 'email', 0, null, null, 0, 60,
   ],
 };
 

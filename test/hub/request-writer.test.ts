@@ -32,9 +32,9 @@ describe('writeRequest: a request and its email in one statement, only if the do
 
   it('writes a pending request with its queued email, then supersedes exactly the request it names', async () => {
     const first = await writeRequest(dataSource.manager, null, request('https://a'), 24);
-    assert.equal(first?.status, 'pending');
-    const second = await writeRequest(dataSource.manager, first!.id, request('https://b'), 24);
-    assert.equal(second?.url, 'https://b');
+    assert.equal(first?.request.status, 'pending');
+    const second = await writeRequest(dataSource.manager, first!.request.id, request('https://b'), 24);
+    assert.equal(second?.request.url, 'https://b');
     assert.deepEqual(await rows(), [
       { url: 'https://a', request: 'superseded', email: 'cancelled' },
       { url: 'https://b', request: 'pending', email: 'queued' },
@@ -67,7 +67,7 @@ describe('writeRequest: a request and its email in one statement, only if the do
       await holder.rollbackTransaction();
       await holder.release();
     }
-    assert.equal((await writeRequest(dataSource.manager, pending!.id, request('https://e'), 24))?.url, 'https://e');
+    assert.equal((await writeRequest(dataSource.manager, pending!.id, request('https://e'), 24))?.request.url, 'https://e');
     assert.deepEqual((await rows()).map((row) => [row.url, row.request]), [
       ['https://a', 'superseded'],
       ['https://b', 'superseded'],
@@ -78,10 +78,35 @@ describe('writeRequest: a request and its email in one statement, only if the do
   it('cancels only an email still queued: a superseded request whose email already left keeps it as sent', async () => {
     const [pending] = await db.query<{ id: string }>(`SELECT id FROM verification_requests WHERE status = 'pending'`);
     await db.query(`UPDATE mail_outbox SET status = 'sent', sent_at = now() WHERE request_id = $1`, [pending!.id]);
-    assert.equal((await writeRequest(dataSource.manager, pending!.id, request('https://f'), 24))?.url, 'https://f');
+    assert.equal((await writeRequest(dataSource.manager, pending!.id, request('https://f'), 24))?.request.url, 'https://f');
     assert.deepEqual((await rows()).slice(-2), [
       { url: 'https://e', request: 'superseded', email: 'sent' },
       { url: 'https://f', request: 'pending', email: 'queued' },
     ]);
+  });
+
+  it('queues an email that must wait with its next attempt at the end of the wait: the outbox sends nothing before', async () => {
+    const [pending] = await db.query<{ id: string }>(`SELECT id FROM verification_requests WHERE status = 'pending'`);
+    const written = await writeRequest(dataSource.manager, pending!.id, request('https://g'), 24, { method: 'email', delaySeconds: 42 });
+    const [email] = await db.query<{ wait: number; at: string }>(
+      `SELECT extract(epoch FROM next_attempt_at - created_at)::float AS wait, next_attempt_at::text AS at FROM mail_outbox WHERE request_id = $1`,
+      [written!.request.id],
+    );
+    assert.ok(email!.wait > 41.9 && email!.wait < 43, `queued ${email!.wait} s ahead`);
+    assert.equal(written!.emailAt?.getTime(), new Date(email!.at).getTime());
+  });
+
+  it('writes a dns or http request with its challenge (only the token hash) and no email', async () => {
+    const [pending] = await db.query<{ id: string }>(`SELECT id FROM verification_requests WHERE status = 'pending'`);
+    const hash = Buffer.alloc(32, 7);
+    const written = await writeRequest(dataSource.manager, pending!.id, request('https://h'), 24, {
+      method: 'http', tokenHash: hash, httpId: 'abc', firstCheckSeconds: 60,
+    });
+    assert.equal(written?.request.method, 'http');
+    assert.equal(written?.emailAt, null);
+    assert.equal((await db.query(`SELECT 1 FROM mail_outbox WHERE request_id = $1`, [written!.request.id])).length, 0);
+    const [challenge] = await db.query<{ method: string; token_hash: Buffer; http_id: string; active: boolean }>(
+      `SELECT method, token_hash, http_id, active FROM ownership_challenges WHERE request_id = $1`, [written!.request.id]);
+    assert.deepEqual({ ...challenge, token_hash: challenge!.token_hash.equals(hash) }, { method: 'http', token_hash: true, http_id: 'abc', active: true });
   });
 });

@@ -234,6 +234,7 @@ describe('OpenAPI document, security headers, CORS and body limit', () => {
     const expected: Record<string, string[]> = {
       '/api/v1/peers': ['get', 'post'],
       '/api/v1/peers/{domain}': ['get', 'delete'],
+      '/api/v1/peers/{domain}/verify': ['post'],
       '/confirm/{token}': ['get', 'post'],
       '/.well-known/jwks.json': ['get'],
       '/healthz': ['get'],
@@ -266,6 +267,8 @@ describe('OpenAPI document, security headers, CORS and body limit', () => {
       domain: 'chat.example.com',
       contact: 'webmaster@chat.example.com',
       expires_at: '2026-11-25T12:00:00.000Z',
+      method: 'email',
+      email_at: '2026-11-24T12:00:42.000Z',
     });
     assert.match(post.responses['400'].content['application/json'].schema.properties.message.example, /^public_key: /);
     assert.ok(post.requestBody, 'the request body is described');

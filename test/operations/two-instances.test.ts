@@ -87,8 +87,9 @@ describe('two hub processes on one database', () => {
     const rotated = generateTestKeyPair({ type: 'ed25519' }).publicPem;
     const old = (await request(b.url).get(`/api/v1/peers/${domain}`)).body.peer.fingerprint; // cached on b
     const seen = smtp.messages.length;
-    // The per-domain cooldown (60 s by default) would refuse a second email this soon: age the first request.
+    // The per-domain cooldown (60 s by default) would hold a second email back this long: age the first request and email.
     await db.query(`UPDATE verification_requests SET created_at = created_at - interval '1 hour'`);
+    await db.query(`UPDATE mail_outbox SET sent_at = sent_at - interval '1 hour'`);
     assert.equal((await register(a.url, { domain, url: `https://${domain}`, public_key: rotated })).status, 202);
     const { token } = await confirmationLinkFor(smtp, `webmaster@${domain}`, undefined, seen);
     assert.equal((await request(b.url).get(`/api/v1/peers/${domain}`)).body.peer.fingerprint, old, 'pending: still the old key');

@@ -196,8 +196,8 @@ describe('the federation tester\'s rate limits', () => {
     dns = await startDnsServer({});
     hub = await startTestHub('federation_tester_limits', {
       DNS_SERVERS: dns.address,
-      RATE_CHECKS_PER_IP_PER_MINUTE: '2',
-      RATE_CHECKS_PER_MINUTE: '3',
+      RATE_TESTER_CHECKS_PER_IP_PER_MINUTE: '2',
+      RATE_TESTER_CHECKS_PER_MINUTE: '3',
       CHECK_CACHE_SECONDS: '600',
       TRUST_PROXY: 'loopback',
     });
@@ -214,7 +214,7 @@ describe('the federation tester\'s rate limits', () => {
     assert.equal((await check('b.example.com', '192.0.2.1')).status, 200);
     const refused = await check('c.example.com', '192.0.2.1');
     assert.equal(refused.status, 429);
-    assert.match(refused.body.message, /^rate limit: too many federation tests from 192\.0\.2\.1 \(RATE_CHECKS_PER_IP_PER_MINUTE\); retry in \d+ s$/);
+    assert.match(refused.body.message, /^rate limit: too many federation tests from 192\.0\.2\.1 \(RATE_TESTER_CHECKS_PER_IP_PER_MINUTE\); retry in \d+ s$/);
     assert.ok(Number(refused.headers['retry-after']) >= 1);
     assert.equal(dns.count('_rocketchat._https.c.example.com'), 0, 'a refused check asks DNS nothing');
     const refusedPage = await check('c.example.com', '192.0.2.1', '/check/');
@@ -228,7 +228,7 @@ describe('the federation tester\'s rate limits', () => {
     assert.equal((await check('d.example.com', '192.0.2.2')).status, 200, 'another IP: its own allowance');
     const global = await check('e.example.com', '192.0.2.3');
     assert.equal(global.status, 429);
-    assert.match(global.body.message, /^rate limit: too many federation tests on this hub right now \(RATE_CHECKS_PER_MINUTE\)/);
+    assert.match(global.body.message, /^rate limit: too many federation tests on this hub right now \(RATE_TESTER_CHECKS_PER_MINUTE\)/);
     const metrics = await request(hub.url).get('/metrics');
     assert.match(metrics.text, /hub_rate_limit_refusals_total\{limit="check_ip"\} 2/);
     assert.match(metrics.text, /hub_rate_limit_refusals_total\{limit="check_global"\} 1/);

@@ -75,7 +75,7 @@ export async function startPageTour(suite: string, env: Record<string, string> =
     DNS_SERVERS: dns.address,
     // The tour opens each report several times (two widths, axe): one run per domain, however long the test takes.
     CHECK_CACHE_SECONDS: '3600',
-    RATE_CHECKS_PER_IP_PER_MINUTE: '100',
+    RATE_TESTER_CHECKS_PER_IP_PER_MINUTE: '100',
     ...env,
   });
   const freshLink = async (domain: string, url = `https://${domain}`) => {

@@ -10,7 +10,9 @@ const { Packet, TCPServer, UDPServer } = dns2;
  * - a name absent from the table answers NXDOMAIN, a name present without records of the asked type answers
  *   NOERROR with no answers (NODATA); both carry an SOA whose minimum is `negativeTtl`, as real zones do;
  * - `silent` names are never answered (the client's timeout is what a test then sees);
- * - `truncateUdp` answers every UDP query with an empty truncated (TC) message, so the client must retry over TCP.
+ * - `truncateUdp` answers every UDP query with an empty truncated (TC) message, so the client must retry over TCP;
+ * - `perQuery` names get their records from a function of how many queries of that name and type came before
+ *   (a DNS rebinding attacker answers one address to the first query and another to every later one).
  */
 export type TestDnsRecord =
   | { type: 'SRV'; priority: number; weight: number; port: number; target: string; ttl?: number }
@@ -27,6 +29,8 @@ export interface TestDnsServerOptions {
   negativeTtl?: number;
   /** TTL of records that give none. Default 300. */
   defaultTtl?: number;
+  /** Records chosen per query: `previous` is the number of earlier queries of this name and type. */
+  perQuery?: Record<string, (previous: number, type: string) => TestDnsRecord[]>;
 }
 
 export interface ReceivedQuery {
@@ -61,6 +65,7 @@ export async function startDnsServer(zone: TestDnsZone, options: TestDnsServerOp
   const silent = new Set((options.silent ?? []).map(canonical));
   const negativeTtl = options.negativeTtl ?? 5;
   const defaultTtl = options.defaultTtl ?? 300;
+  const perQuery = new Map(Object.entries(options.perQuery ?? {}).map(([name, choose]) => [canonical(name), choose]));
 
   const answer = (transport: 'udp' | 'tcp') => (request: dns2.Packet, send: (response: dns2.Packet) => Promise<Buffer>) => {
     const [question] = request.questions;
@@ -78,7 +83,9 @@ export async function startDnsServer(zone: TestDnsZone, options: TestDnsServerOp
       void send(response);
       return;
     }
-    const known = records.get(name);
+    const choose = perQuery.get(name);
+    const previous = received.filter((query) => query.name === name && query.type === type).length - 1;
+    const known = choose ? choose(previous, type) : records.get(name);
     const matching = (known ?? []).filter((record) => record.type === type);
     if (!known) response.header.rcode = NXDOMAIN;
     for (const record of matching) response.answers.push(toResource(question.name, record, defaultTtl));

@@ -7,7 +7,9 @@ import {
   ProtocolError,
   type RegistrationAccepted,
   type RegistrationConfirmed,
+  type ProofMethod,
   type RegistrationRequest,
+  type VerificationAnswer,
 } from './protocol/index.js';
 import { HubUnavailable, InvalidPeerRecord, RegistrationRefused } from './errors.js';
 import { DEFAULT_HUB_TIMEOUT_MS, hubBase, hubMessage, hubRequest, maxAgeSeconds, retryAfterSeconds } from './http.js';
@@ -92,6 +94,11 @@ export interface RegisterOptions {
   publicKey: PublicKeyInput;
   /** Which mailbox gets the confirmation link (e.g. hostmaster@example.com); the hub's default otherwise. */
   contact?: string;
+  /**
+   * How ownership is proven: `email` (the default, what Rocket.Chat does), `dns` (a TXT record) or `http` (a file on
+   * the domain). For dns and http the pending answer says exactly what to publish; then call verifyWithHub.
+   */
+  method?: ProofMethod;
   timeoutMs?: number;
 }
 
@@ -110,6 +117,7 @@ export async function registerWithHub(options: RegisterOptions): Promise<Registr
     // Checked for shape and for being a private key, not for size: the hub's MIN_RSA_KEY_BITS is the hub's call.
     public_key: parseOwnPublicKey(options.publicKey).pem,
     ...(options.contact === undefined ? {} : { contact: options.contact }),
+    ...(options.method === undefined || options.method === 'email' ? {} : { method: options.method }),
   };
   const response = await hubRequest(options.hubUrl, '/api/v1/peers', { method: 'POST', body }, options.timeoutMs ?? DEFAULT_HUB_TIMEOUT_MS);
   const json = response.json as Partial<RegistrationResult> | undefined;
@@ -120,6 +128,41 @@ export async function registerWithHub(options: RegisterOptions): Promise<Registr
   if (response.status === 429) {
     throw new HubUnavailable(base, hubMessage(response), 429, retryAfterSeconds(response.headers));
   }
+  if (response.status >= 400 && response.status < 500 && typeof (json as { statusCode?: unknown })?.statusCode === 'number') {
+    throw new RegistrationRefused(response.status, hubMessage(response));
+  }
+  throw new HubUnavailable(base, hubMessage(response), response.status);
+}
+
+export interface VerifyOptions {
+  hubUrl: string;
+  domain: string;
+  /** The hub's check may take a few seconds (DNS, then HTTP with a 5 s time-out): default 20 s. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_VERIFY_TIMEOUT_MS = 20_000;
+
+/**
+ * `POST {hub}/api/v1/peers/{domain}/verify`: asks the hub to check the domain's dns or http challenge now. Resolves
+ * with what the hub found: `confirmed`, or `pending` with the finding (e.g. "no TXT record (NXDOMAIN) at …") and when
+ * it checks again by itself. Throws RegistrationRefused (no challenge: 404; used, replaced or expired: 410) or
+ * HubUnavailable (network, timeout, 429 with retryAfterSeconds, 5xx).
+ */
+export async function verifyWithHub(options: VerifyOptions): Promise<VerificationAnswer> {
+  const domain = normalizeDomain(options.domain, { requirePublicSuffix: false });
+  const response = await hubRequest(
+    options.hubUrl,
+    `/api/v1/peers/${encodeURIComponent(domain)}/verify`,
+    { method: 'POST' },
+    options.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS,
+  );
+  const json = response.json as Partial<VerificationAnswer> | undefined;
+  if (response.status === 200 && (json?.status === 'confirmed' || json?.status === 'pending') && typeof json.finding === 'string') {
+    return json as VerificationAnswer;
+  }
+  const base = hubBase(options.hubUrl);
+  if (response.status === 429) throw new HubUnavailable(base, hubMessage(response), 429, retryAfterSeconds(response.headers));
   if (response.status >= 400 && response.status < 500 && typeof (json as { statusCode?: unknown })?.statusCode === 'number') {
     throw new RegistrationRefused(response.status, hubMessage(response));
   }

@@ -15,6 +15,7 @@ export {
   SealError,
 } from './errors.js';
 export { lookupOnHub, registerWithHub, type HubLookup, type RegisterOptions, type RegistrationResult } from './hub-api.js';
+export { verifyWithHub, type VerifyOptions } from './hub-api.js';
 export {
   FederationNode,
   type FederationNodeOptions,
@@ -42,6 +43,6 @@ export { generateFederationKeyPair, type FederationKeyPair, type FederationKeyPa
 export { importPrivateKey, importPublicKey, type PrivateKeyInput, type PublicKeyInput } from './key-input.js';
 export { proofKeys, type HubJwks, type ProofKeys } from './proof.js';
 export { orderSrv } from './srv-order.js';
-export { DnsClient, DnsQueryFailed, type DnsAnswer, type DnsClientOptions } from './dns/client.js';
+export { DnsClient, DnsQueryFailed, parseServerAddress, type DnsAnswer, type DnsClientOptions } from './dns/client.js';
 // The shared rules, so that a chat server validates its own settings exactly as the hub and its peers do.
 export * from './protocol/index.js';

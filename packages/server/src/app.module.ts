@@ -15,6 +15,7 @@ import { ConfirmationMailComposer } from './registration/confirmation-mail.compo
 import { MetricsModule } from './metrics/metrics.module.js';
 import { LookupModule } from './lookup/lookup.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
+import { OwnershipChallengesModule } from './ownership-challenges/ownership-challenges.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { PagesModule } from './pages/pages.module.js';
 import { InFlightInterceptor, InFlightWork } from './common/in-flight.js';
@@ -45,6 +46,7 @@ export class AppModule {
         RateLimitModule,
         MailModule.forRoot({ composer: ConfirmationMailComposer }),
         RegistrationModule,
+        OwnershipChallengesModule,
         LookupModule,
         AdminModule,
         HousekeepingModule,

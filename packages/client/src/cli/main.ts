@@ -7,8 +7,9 @@ import { fingerprintCommand } from './commands/fingerprint.js';
 import { keygenCommand } from './commands/keygen.js';
 import { registerCommand } from './commands/register.js';
 import { resolveCommand } from './commands/resolve.js';
+import { verifyCommand } from './commands/verify.js';
 
-const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, keygenCommand, fingerprintCommand];
+const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, verifyCommand, keygenCommand, fingerprintCommand];
 
 const USAGE = `Usage: federation-hub <command> [options]
 

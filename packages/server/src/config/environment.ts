@@ -12,6 +12,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { parseSender } from '../mail/mime.js';
+import { parseServerAddress } from '@federation-hub/client';
 
 /**
  * Connections per pool when DATABASE_POOL_SIZE is not set. 20 rather than the usual 10: with 50 concurrent clients,
@@ -76,6 +77,15 @@ function IsUrlList(schemes: string[]): PropertyDecorator {
       defaultMessage: () => `$property must be a comma-separated list of ${schemes.join('/')} URLs`,
     },
   });
+}
+
+function isDnsServerAddress(text: string): boolean {
+  try {
+    parseServerAddress(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export const CONTACT_LOCAL_PART_CHOICES = ['admin', 'administrator', 'webmaster', 'hostmaster', 'postmaster'] as const;
@@ -151,14 +161,33 @@ export class Environment {
 
   @IsIn(LOG_LEVELS, { message: `$property must be one of ${LOG_LEVELS.join(', ')}` }) LOG_LEVEL = 'info';
 
-  // Pages for people (src/pages): who runs this hub, and the federation tester's resolvers, limits and cache.
+  // Pages for people (src/pages): who runs this hub, and the federation tester's limits and cache.
   @IsString() @MinLength(1) @Matches(/^[^\r\n<>]{1,80}$/, { message: '$property must be 1 to 80 characters, without <, > or line breaks' })
   HUB_NAME = 'Federation Hub';
   @IsOptional() @IsContact() HUB_OPERATOR_CONTACT?: string;
-  @IsOptional() @IsServerList() DNS_SERVERS?: string;
-  @Transform(toNumber) @IntegerBetween(1, 10000) RATE_CHECKS_PER_IP_PER_MINUTE = 10;
-  @Transform(toNumber) @IntegerBetween(1, 100000) RATE_CHECKS_PER_MINUTE = 120;
+  @Transform(toNumber) @IntegerBetween(1, 10000) RATE_TESTER_CHECKS_PER_IP_PER_MINUTE = 10;
+  @Transform(toNumber) @IntegerBetween(1, 100000) RATE_TESTER_CHECKS_PER_MINUTE = 120;
   @Transform(toNumber) @IntegerBetween(0, 3600) CHECK_CACHE_SECONDS = 30;
+
+  // Ownership proofs by DNS and HTTP (docs/ownership-proofs.md).
+  @IsOptional()
+  @ValidateBy({
+    name: 'isDnsServerList',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && splitList(value).every(isDnsServerAddress),
+      defaultMessage: () => '$property must be a comma-separated list of IP addresses, each optionally with :port (IPv6 as [addr]:port)',
+    },
+  })
+  DNS_SERVERS?: string;
+  @Transform(toBoolean) @IsIn([true, false], { message: '$property must be true or false' }) ALLOW_PRIVATE_NETWORK_CHECKS = false;
+  /** For tests only: HTTP checks go to this port instead of 80/443. Refused unless ALLOW_PRIVATE_NETWORK_CHECKS=true. */
+  @IsOptional() @Transform(toNumber) @IntegerBetween(1, 65535) HTTP_CHECK_PORT?: number;
+  @Transform(toNumber) @IntegerBetween(1, 720) CHALLENGE_TTL_HOURS = 24;
+  @Transform(toNumber) @IntegerBetween(1, 86400) CHALLENGE_RECHECK_BASE_SECONDS = 60;
+  @Transform(toNumber) @IntegerBetween(1, 86400) CHALLENGE_RECHECK_MAX_SECONDS = 3600;
+  @Transform(toNumber) @IntegerBetween(10, 600000) CHALLENGE_POLL_MS = 5000;
+  @Transform(toNumber) @IntegerBetween(1, 1000000) RATE_OWNERSHIP_CHECKS_PER_MINUTE = 120;
+  @Transform(toNumber) @IntegerBetween(1, 100000) RATE_IP_OWNERSHIP_CHECKS_PER_MINUTE = 10;
 }
 
 /** An email address ("Name <address>" allowed) or an http(s) URL: how to reach the people who run the hub. */
@@ -178,20 +207,6 @@ function IsContact(): PropertyDecorator {
         return parseSender(value) !== undefined;
       },
       defaultMessage: () => '$property must be an email address or an http(s):// URL',
-    },
-  });
-}
-
-/** `host`, `host:port` or `[v6]:port`, comma-separated (the DNS client's own forms). */
-function IsServerList(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isServerList',
-    validator: {
-      validate: (value: unknown) =>
-        typeof value === 'string' &&
-        splitList(value).length > 0 &&
-        splitList(value).every((item) => /^(\[[0-9a-fA-F:.]+\](:\d{1,5})?|[0-9a-fA-F:]+:[0-9a-fA-F:]*|[A-Za-z0-9.-]+(:\d{1,5})?)$/.test(item)),
-      defaultMessage: () => '$property must be a comma-separated list of DNS servers: host, host:port or [v6]:port',
     },
   });
 }

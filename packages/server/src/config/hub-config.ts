@@ -53,11 +53,20 @@ export class HubConfig {
   readonly hubName: string;
   /** An email address or URL; MAIL_FROM's address when HUB_OPERATOR_CONTACT is unset. */
   readonly hubOperatorContact: string;
-  /** Empty: the system's resolvers. */
-  readonly dnsServers: string[];
-  readonly rateChecksPerIpPerMinute: number;
-  readonly rateChecksPerMinute: number;
+  readonly rateTesterChecksPerIpPerMinute: number;
+  readonly rateTesterChecksPerMinute: number;
   readonly checkCacheSeconds: number;
+  /** Resolvers for ownership checks and the federation tester; empty: the system's. */
+  readonly dnsServers: string[];
+  readonly allowPrivateNetworkChecks: boolean;
+  /** Test-only port for HTTP checks (see HTTP_CHECK_PORT). */
+  readonly httpCheckPort?: number;
+  readonly challengeTtlHours: number;
+  readonly challengeRecheckBaseSeconds: number;
+  readonly challengeRecheckMaxSeconds: number;
+  readonly challengePollMs: number;
+  readonly rateOwnershipChecksPerMinute: number;
+  readonly rateIpOwnershipChecksPerMinute: number;
 
   private constructor(values: HubConfig) {
     Object.assign(this, values);
@@ -92,6 +101,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const messages = Object.values(error.constraints ?? {});
     return messages[0] ?? `${error.property} is invalid`;
   });
+  if (parsed.HTTP_CHECK_PORT !== undefined && !parsed.ALLOW_PRIVATE_NETWORK_CHECKS) {
+    problems.push('HTTP_CHECK_PORT is for tests only and requires ALLOW_PRIVATE_NETWORK_CHECKS=true');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const port = parsed.PORT;
@@ -130,9 +142,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: parsed.LOG_LEVEL,
     hubName: parsed.HUB_NAME,
     hubOperatorContact: parsed.HUB_OPERATOR_CONTACT ?? parseSender(parsed.MAIL_FROM)!.address,
-    dnsServers: parsed.DNS_SERVERS ? splitList(parsed.DNS_SERVERS) : [],
-    rateChecksPerIpPerMinute: parsed.RATE_CHECKS_PER_IP_PER_MINUTE,
-    rateChecksPerMinute: parsed.RATE_CHECKS_PER_MINUTE,
+    rateTesterChecksPerIpPerMinute: parsed.RATE_TESTER_CHECKS_PER_IP_PER_MINUTE,
+    rateTesterChecksPerMinute: parsed.RATE_TESTER_CHECKS_PER_MINUTE,
     checkCacheSeconds: parsed.CHECK_CACHE_SECONDS,
+    dnsServers: parsed.DNS_SERVERS ? splitList(parsed.DNS_SERVERS) : [],
+    allowPrivateNetworkChecks: parsed.ALLOW_PRIVATE_NETWORK_CHECKS,
+    httpCheckPort: parsed.HTTP_CHECK_PORT,
+    challengeTtlHours: parsed.CHALLENGE_TTL_HOURS,
+    challengeRecheckBaseSeconds: parsed.CHALLENGE_RECHECK_BASE_SECONDS,
+    challengeRecheckMaxSeconds: parsed.CHALLENGE_RECHECK_MAX_SECONDS,
+    challengePollMs: parsed.CHALLENGE_POLL_MS,
+    rateOwnershipChecksPerMinute: parsed.RATE_OWNERSHIP_CHECKS_PER_MINUTE,
+    rateIpOwnershipChecksPerMinute: parsed.RATE_IP_OWNERSHIP_CHECKS_PER_MINUTE,
   } as HubConfig);
 }

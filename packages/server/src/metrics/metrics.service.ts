@@ -64,6 +64,12 @@ export class MetricsService {
     help: 'Peers revoked through the admin API',
     registers: [this.registry],
   });
+  readonly ownershipChecks = new Counter({
+    name: 'hub_ownership_checks_total',
+    help: 'DNS and HTTP ownership checks the hub made, by method (dns, http), trigger (verify, background) and result (passed, failed)',
+    labelNames: ['method', 'trigger', 'result'] as const,
+    registers: [this.registry],
+  });
 
   constructor(dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });

@@ -36,8 +36,8 @@ export class FederationTester {
     private readonly config: HubConfig,
     private readonly domains: PeerDomains,
   ) {
-    this.perIp = new FixedWindowCounter(config.rateChecksPerIpPerMinute, 60_000);
-    this.global = new FixedWindowCounter(config.rateChecksPerMinute, 60_000);
+    this.perIp = new FixedWindowCounter(config.rateTesterChecksPerIpPerMinute, 60_000);
+    this.global = new FixedWindowCounter(config.rateTesterChecksPerMinute, 60_000);
   }
 
   /** Throws ProtocolError (400) for a name that is not a domain, TooManyRequestsException (429) past a limit. */
@@ -48,8 +48,8 @@ export class FederationTester {
     const running = this.inFlight.get(domain);
     if (running) return { report: await running, cached: false };
 
-    this.limit(this.perIp, clientIp, `rate limit: too many federation tests from ${clientIp} (RATE_CHECKS_PER_IP_PER_MINUTE)`, 'check_ip');
-    this.limit(this.global, 'all', 'rate limit: too many federation tests on this hub right now (RATE_CHECKS_PER_MINUTE)', 'check_global');
+    this.limit(this.perIp, clientIp, `rate limit: too many federation tests from ${clientIp} (RATE_TESTER_CHECKS_PER_IP_PER_MINUTE)`, 'check_ip');
+    this.limit(this.global, 'all', 'rate limit: too many federation tests on this hub right now (RATE_TESTER_CHECKS_PER_MINUTE)', 'check_global');
     const run = this.run(domain, selfUrl).finally(() => this.inFlight.delete(domain));
     this.inFlight.set(domain, run);
     const report = await run;

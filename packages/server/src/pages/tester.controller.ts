@@ -72,12 +72,12 @@ export class TesterController {
       'status ok / wrong / could-not-check (DNS gave no answer: nothing is known, it is not "wrong"), what was found, what is ' +
       'expected and the fix (zone_line: the record to add, in zone-file syntax). verdict: dns-and-hub, dns, hub, none or ' +
       'could-not-check. Results are reused for CHECK_CACHE_SECONDS; checks that reach out are limited per IP ' +
-      '(RATE_CHECKS_PER_IP_PER_MINUTE) and for all clients (RATE_CHECKS_PER_MINUTE).',
+      '(RATE_TESTER_CHECKS_PER_IP_PER_MINUTE) and for all clients (RATE_TESTER_CHECKS_PER_MINUTE).',
   })
   @ApiParam({ name: 'domain', example: 'chat.example.com' })
   @ApiOkResponse({ description: 'The report (also when the set-up is wrong: the verdict says so)', schema: { example: CHECK_REPORT_EXAMPLE } })
   @ApiError(400, 'Not a domain name', 'domain: must be a domain name (e.g. chat.example.com)')
-  @ApiError(429, 'Too many tests; see Retry-After', 'rate limit: too many federation tests from 192.0.2.1 (RATE_CHECKS_PER_IP_PER_MINUTE); retry in 42 s')
+  @ApiError(429, 'Too many tests; see Retry-After', 'rate limit: too many federation tests from 192.0.2.1 (RATE_TESTER_CHECKS_PER_IP_PER_MINUTE); retry in 42 s')
   async json(@Param('domain') domain: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     const { report, cached } = await this.tester.test(domain, request.ip ?? 'unknown', selfUrl(request));
     response.status(200).set('Cache-Control', 'no-store').json({ ...report, cached });

@@ -1,10 +1,11 @@
 import { Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { CheckRateLimits } from './check-limits.js';
 import { IpRateLimits, RegistrationRateLimitGuard, RequestRateLimitMiddleware } from './rate-limits.js';
 
 @Global()
 @Module({
-  providers: [IpRateLimits, RegistrationRateLimitGuard],
-  exports: [IpRateLimits, RegistrationRateLimitGuard],
+  providers: [IpRateLimits, RegistrationRateLimitGuard, CheckRateLimits],
+  exports: [IpRateLimits, RegistrationRateLimitGuard, CheckRateLimits],
 })
 export class RateLimitModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -38,39 +38,52 @@ export class ConfirmationService {
     const result = await this.dataSource.transaction(async (manager): Promise<ConfirmationResult> => {
       const state = await this.find(manager, token, true);
       if (!state.ok) return state;
-      const { request } = state;
-      let peer: Peer | null = null;
-      if (request.action === 'register') {
-        peer = manager.create(Peer, {
-          domain: request.domain,
-          url: request.url!,
-          publicKey: request.publicKey!,
-          fingerprint: request.fingerprint!,
-          contact: request.contact,
-          confirmedAt: new Date(),
-          revokedAt: null,
-          revokedReason: null,
-        });
-        await manager.upsert(Peer, peer, ['domain']);
-      } else {
-        await manager.delete(Peer, { domain: request.domain });
-      }
-      request.status = 'confirmed';
-      request.completedAt = new Date();
-      await manager.save(request);
-      await this.events.changed(manager, request.domain);
-      return { ok: true, request, peer };
+      const peer = await this.apply(manager, state.request);
+      return { ok: true, request: state.request, peer };
     });
-    if (result.ok) {
-      this.events.committed(result.request.domain);
-      this.metrics.confirmations.inc({ action: result.request.action });
-      const event = result.request.action === 'register' ? 'confirmed' : 'removed';
-      this.logger.log(
-        { event, domain: result.request.domain, requestId: result.request.id, fingerprint: result.request.fingerprint },
-        `${result.request.domain} ${event}`,
-      );
-    }
+    if (result.ok) this.applied(result.request, 'email');
     return result;
+  }
+
+  /**
+   * Applies a request its proof has just confirmed, whatever the proof: an emailed link (confirm) or a dns/http
+   * challenge that passed (ownership-challenges/). The one place a confirmed request changes the peers, so that
+   * whatever must accompany every change is written here, in the same transaction. The caller holds the request's
+   * row lock and has checked that it is pending and unexpired; it calls applied() once the transaction committed.
+   */
+  async apply(manager: EntityManager, request: VerificationRequest): Promise<Peer | null> {
+    let peer: Peer | null = null;
+    if (request.action === 'register') {
+      peer = manager.create(Peer, {
+        domain: request.domain,
+        url: request.url!,
+        publicKey: request.publicKey!,
+        fingerprint: request.fingerprint!,
+        contact: request.contact,
+        confirmedAt: new Date(),
+        revokedAt: null,
+        revokedReason: null,
+      });
+      await manager.upsert(Peer, peer, ['domain']);
+    } else {
+      await manager.delete(Peer, { domain: request.domain });
+    }
+    request.status = 'confirmed';
+    request.completedAt = new Date();
+    await manager.save(request);
+    await this.events.changed(manager, request.domain);
+    return peer;
+  }
+
+  /** After apply()'s transaction committed: other instances' caches, metrics, the log line. */
+  applied(request: VerificationRequest, proof: 'email' | 'dns' | 'http'): void {
+    this.events.committed(request.domain);
+    this.metrics.confirmations.inc({ action: request.action });
+    const event = request.action === 'register' ? 'confirmed' : 'removed';
+    this.logger.log(
+      { event, domain: request.domain, requestId: request.id, fingerprint: request.fingerprint, proof },
+      `${request.domain} ${event}`,
+    );
   }
 
   private async find(manager: EntityManager, token: string, lock: boolean): Promise<LinkState> {

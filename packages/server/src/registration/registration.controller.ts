@@ -17,14 +17,21 @@ export class RegistrationController {
   @UseGuards(JsonBodyGuard, RegistrationRateLimitGuard)
   @ApiHeader({ name: 'x-federation-domain', required: false, description: 'Sent by Rocket.Chat servers; informational' })
   @ApiAcceptedResponse({
-    description: 'Pending: a confirmation email was queued to the contact',
-    schema: { example: { status: 'pending', domain: 'chat.example.com', contact: 'webmaster@chat.example.com', expires_at: '2026-11-25T12:00:00.000Z' } },
+    description:
+      'Pending. By email (the default): a confirmation email was queued to the contact; email_at says when it leaves (later than now when the ' +
+      "domain's cooldown is running). By dns or http: what to publish, then POST verify_url (docs/ownership-proofs.md)",
+    schema: {
+      example: {
+        status: 'pending', domain: 'chat.example.com', contact: 'webmaster@chat.example.com', expires_at: '2026-11-25T12:00:00.000Z',
+        method: 'email', email_at: '2026-11-24T12:00:42.000Z',
+      },
+    },
   })
   @ApiOkResponse({ description: 'Already confirmed with exactly this URL and key: nothing to do, no email' })
   @ApiError(400, 'A field breaks a rule', 'public_key: RSA key has 512 bits; this hub requires at least 2048 (MIN_RSA_KEY_BITS)')
   @ApiError(413, 'Body too large', 'body: must not exceed 16384 bytes (BODY_LIMIT_BYTES)')
   @ApiError(415, 'Body not JSON', 'body: must be JSON (Content-Type: application/json)')
-  @ApiError(429, 'A rate limit or email limit; see Retry-After', 'domain: a confirmation email was sent to chat.example.com less than 60 s ago (RATE_DOMAIN_COOLDOWN_SECONDS); retry in 42 s')
+  @ApiError(429, 'A rate limit, the daily cap, or (dns/http only) the cooldown; see Retry-After', 'domain: chat.example.com already had 5 requests in 24 hours (RATE_DOMAIN_DAILY_CAP); retry in 3600 s')
   async register(
     @Body() body: RegistrationDto,
     @Req() request: Request,

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsDefined, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { ProofMethod } from './verification-request.entity.js';
 
 /**
  * The body Rocket.Chat servers send to `POST /api/v1/peers`, plus the optional `contact`.
@@ -35,4 +36,13 @@ export class RegistrationDto {
   @IsString({ message: 'must be a string' })
   @MaxLength(320, { message: 'must be at most $constraint1 characters' })
   contact?: string;
+
+  @ApiPropertyOptional({
+    enum: ['email', 'dns', 'http'],
+    default: 'email',
+    description: 'How ownership is proven: a link emailed to the contact (default), a TXT record, or a file over HTTP (docs/ownership-proofs.md)',
+  })
+  @IsOptional()
+  @IsIn(['email', 'dns', 'http'], { message: 'must be one of email, dns, http' })
+  method?: ProofMethod;
 }

@@ -11,6 +11,6 @@ import { VerificationService } from './verification.service.js';
   imports: [PeerRecordModule],
   controllers: [RegistrationController, ConfirmController],
   providers: [RegistrationService, VerificationService, ConfirmationService],
-  exports: [RegistrationService, VerificationService],
+  exports: [RegistrationService, VerificationService, ConfirmationService],
 })
 export class RegistrationModule {}

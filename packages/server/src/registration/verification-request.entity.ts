@@ -1,6 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type RequestAction = 'register' | 'remove';
+/** How the request is proven: a link emailed to the contact (Rocket.Chat's way, the default), or a challenge. */
+export type ProofMethod = 'email' | 'dns' | 'http';
 export type RequestStatus = 'pending' | 'confirmed' | 'superseded' | 'cancelled';
 
 /**
@@ -16,6 +18,7 @@ export class VerificationRequest {
   @Column({ name: 'public_key', type: 'text', nullable: true }) publicKey: string | null;
   @Column({ type: 'text', nullable: true }) fingerprint: string | null;
   @Column({ type: 'text' }) contact: string;
+  @Column({ type: 'text', default: 'email' }) method: ProofMethod;
   @Column({ name: 'requester_ip', type: 'text', nullable: true }) requesterIp: string | null;
   @Column({ type: 'text', default: 'pending' }) status: RequestStatus;
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt: Date;
