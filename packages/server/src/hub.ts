@@ -21,6 +21,7 @@ import { createValidationPipe } from './common/validation.js';
 import type { HubConfig } from './config/hub-config.js';
 import { runMigrations } from './database/data-source.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { DatabaseOutage } from './database/outage.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 
 export interface RunningHub {
@@ -109,7 +110,7 @@ export async function createHubApp(config: HubConfig): Promise<NestExpressApplic
   app.set('etag', false);
   app.use(securityHeaders());
   app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true });
-  app.useGlobalFilters(new HttpErrorFilter(app.get(MetricsService)));
+  app.useGlobalFilters(new HttpErrorFilter(app.get(MetricsService), app.get(DatabaseOutage)));
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app, config.publicUrl);
   installLookupFastPath(app, logger, config);

