@@ -55,7 +55,7 @@ export async function lookupOnHub(hubUrl: string, domain: string, options: HubLo
   let url: string;
   let key: ParsedPublicKey;
   try {
-    if (normalizeDomain(answer.domain, { requirePublicSuffix: false }) !== domain) throw new ProtocolError('domain', `is ${answer.domain}, not the domain asked for`);
+    if (normalizeDomain(answer.domain, { requirePublicSuffix: false, allowMixedScript: true }) !== domain) throw new ProtocolError('domain', `is ${answer.domain}, not the domain asked for`);
     url = normalizePeerUrl(answer.url);
     key = parsePublicKey(answer.public_key, { minRsaBits: options.minRsaBits, requiredBy: { who: 'this client', setting: 'minRsaBits' } });
   } catch (error) {

@@ -44,7 +44,7 @@ Example:
         dnsServers: values.dns,
         timeoutMs,
         publicKey,
-        minRsaBits: intOption('min-rsa-bits', values['min-rsa-bits'], 512, 16384),
+        minRsaBits: intOption('min-rsa-bits', values['min-rsa-bits'], 512, 8192),
       });
       const keys = proofKeys({ hubJwks: hubJwksOption(values['hub-jwks']), timeoutMs: timeoutMs ?? 3000 });
       const hub = values.hub === undefined ? undefined : await checkHub(dns.domain, { hubUrl: values.hub, timeoutMs, publicKey, proofKeys: keys });

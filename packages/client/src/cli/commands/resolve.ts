@@ -37,7 +37,7 @@ Example:
         hubUrl: values.hub,
         hubJwks: hubJwksOption(values['hub-jwks']),
         timeoutMs: timeoutOption(values.timeout),
-        minRsaBits: intOption('min-rsa-bits', values['min-rsa-bits'], 512, 16384),
+        minRsaBits: intOption('min-rsa-bits', values['min-rsa-bits'], 512, 8192),
       });
       const peer = await resolver.resolve(positionals[0]!);
       if (values.json) {
