@@ -38,8 +38,9 @@ describe('kill -9 of a hub during a batch (the SMTP server answers each DATA aft
         assert.equal((await register(first.url, registrationFor(domain, key))).status, 202);
         recipients.push(`webmaster@${domain}`);
       }
-      // Mid-batch: some emails delivered, eight on their way (each DATA answered after 2 s).
+      // Mid-batch: some emails delivered, the next ones half-way through their DATA (each answered after 2 s).
       assert.ok(await eventually(() => smtp.messages.length >= 8, 30_000), 'the first hub started delivering');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       first.child.kill('SIGKILL');
       const killedAt = Date.now();
       await first.stop();
@@ -48,13 +49,17 @@ describe('kill -9 of a hub during a batch (the SMTP server answers each DATA aft
       // Another instance (here started after the crash) takes over the crashed one's leases when they end.
       second = await startTestHub('crash_batch', { SMTP_URL: smtp.url }, { db });
       const everyone = () => recipients.every((to) => smtp.messages.some((message) => message.to.includes(to)));
-      assert.ok(await eventually(everyone, 60_000 - (Date.now() - killedAt)), 'every email delivered within 60 s of the kill');
+      // Waited for longer than the bound, so that a miss is measured rather than only failed.
+      await eventually(everyone, 150_000);
       const seconds = (Date.now() - killedAt) / 1000;
-      const duplicates = smtp.messages.length - recipients.length;
+      const delivered = recipients.filter((to) => smtp.messages.some((message) => message.to.includes(to))).length;
+      const duplicates = smtp.messages.length - delivered;
       console.log(
-        `# ${EMAILS} emails: ${deliveredBeforeKill} delivered before the kill, all within ${seconds.toFixed(1)} s of it; ` +
+        `# ${EMAILS} emails: ${deliveredBeforeKill} delivered before the kill, ${delivered} after ${seconds.toFixed(1)} s; ` +
           `${duplicates} duplicates; ${smtp.abandoned} transactions abandoned by the killed hub (not delivered, sent again)`,
       );
+      assert.equal(delivered, EMAILS);
+      assert.ok(seconds < 60, `every email delivered within 60 s of the kill (took ${seconds.toFixed(1)} s)`);
       // A duplicate is an email the server accepted that the killed hub had not recorded yet: at most one per lane.
       assert.ok(duplicates >= 0 && duplicates <= 8, `${duplicates} duplicates`);
       const outbox = await db.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM mail_outbox GROUP BY status`);

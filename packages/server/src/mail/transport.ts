@@ -67,8 +67,18 @@ function smtpTransport(config: HubConfig, url: string, write: MimeWriter): MailT
               reject(Object.assign(new Error(`SMTP: message not sent within ${config.smtpSendTimeoutMs} ms (SMTP_SEND_TIMEOUT_MS)`), { code: SEND_TIMEOUT_CODE }));
             }, config.smtpSendTimeoutMs);
           });
+          const started = Date.now();
           try {
             await Promise.race([transporter.sendMail(write(mail)), overall]);
+          } catch (error) {
+            // When a command's answer does not come, nodemailer reports either its "Timeout" (ETIMEDOUT) or, as
+            // often, the pool's "connection was closed" (ECONNECTION) that the time-out caused: the latter after
+            // waiting the whole SMTP_COMMAND_TIMEOUT_MS is the same time-out, and is reported as one.
+            const code = (error as { code?: unknown }).code;
+            if (code === 'ECONNECTION' && Date.now() - started >= config.smtpCommandTimeoutMs) {
+              throw Object.assign(new Error(`SMTP: no answer within ${config.smtpCommandTimeoutMs} ms (SMTP_COMMAND_TIMEOUT_MS)`), { code: SEND_TIMEOUT_CODE, cause: error });
+            }
+            throw error;
           } finally {
             clearTimeout(timer);
           }

@@ -47,6 +47,13 @@ Example:
       const key = parsePublicKey(peer.publicKey, { minRsaBits: 0 });
       io.out(`${peer.domain} → ${peer.url}`);
       io.out(`  source:      ${peer.source === 'dns' ? 'DNS' : 'hub'}`);
+      if (peer.source === 'hub') {
+        io.out(
+          peer.proofVerified
+            ? "  proof:       verified against the hub's signing keys"
+            : "  proof:       NOT verified (no --hub-jwks given): trusted on the hub's HTTPS connection alone",
+        );
+      }
       io.out(`  key:         ${describePublicKey(key)}, fingerprint ${formatFingerprint(key.fingerprint)}`);
       io.out(`  valid until: ${peer.expiresAt.toISOString()}`);
       return EXIT.ok;
