@@ -75,6 +75,9 @@ describe('PostgreSQL crashes (pg_ctl stop -m immediate) under load and recovers'
     running = false;
     await Promise.all(clients);
 
+    const counts: Record<number, number> = {};
+    for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1;
+    console.log(`# answers around the crash: ${JSON.stringify(counts)}`);
     const seen = [...new Set(statuses)].sort();
     assert.ok(statuses.every((status) => [202, 404, 503].includes(status)), `statuses seen: ${seen.join(',')}`);
     assert.equal(await outageCount(hub.url), 1, 'one outage, however many 503s');
