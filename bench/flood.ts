@@ -96,8 +96,12 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+// BENCH_FLOOD_RATE=N: every flood at N requests/s instead of as fast as the hub answers, so that CPU per request is
+// compared at one rate (a hub that is not saturated spends more per request on each wake-up).
+const RATE = Number(process.env.BENCH_FLOOD_RATE) > 0 ? Number(process.env.BENCH_FLOOD_RATE) : undefined;
+
 function flood(kind: Kind, hubUrl: string, seconds: number, connections: number, publicKey: string, refused = false): Promise<LoadFigures> {
-  const load = { connections, seconds, warmupSeconds: 0 };
+  const load = { connections, seconds, warmupSeconds: 0, ...(RATE ? { overallRate: RATE } : {}) };
   if (kind === 'cached name') return runLoad({ ...load, url: hubUrl + lookupPath(peerDomain(1)), expectStatus: 200 });
   if (kind === 'random names') {
     return runLoad({

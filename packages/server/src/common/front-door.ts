@@ -48,10 +48,20 @@ export function installFrontDoor(server: Server, deps: FrontDoorDeps): void {
 
   capConnectionsPerAddress(server, deps);
 
+  // The counters' label children, bound once (prom-client hashes a label object on every inc otherwise).
+  const children = new Map<string, { inc(): void }>();
+  const count = (key: string, bind: () => { inc(): void }) => {
+    let child = children.get(key);
+    if (!child) children.set(key, (child = bind()));
+    child.inc();
+  };
   const refuse = (request: IncomingMessage, response: ServerResponse, verdict: LimitVerdict, what: string) => {
-    metrics.rateLimited.inc({ limit: verdict.limit });
-    metrics.rejections.inc({ reason: '429 rate limit' });
-    metrics.httpRequests.inc({ method: request.method ?? 'GET', route: routeOf(request), status: '429' });
+    const method = request.method ?? 'GET';
+    const route = routeOf(request);
+    count(`limit ${verdict.limit}`, () => metrics.rateLimited.labels({ limit: verdict.limit }));
+    count('rejection 429', () => metrics.rejections.labels({ reason: '429 rate limit' }));
+    // Methods are bounded here: Node's parser accepts only its own list of methods.
+    count(`request ${method} ${route}`, () => metrics.httpRequests.labels({ method, route, status: '429' }));
     sendPrebuiltError(response, 429, refusalMessage(verdict, what), ['Retry-After', String(verdict.retryAfterSeconds)]);
   };
 
