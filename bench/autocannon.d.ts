@@ -23,6 +23,7 @@ declare module 'autocannon' {
       method?: string;
       headers?: Record<string, string>;
       body?: string | Buffer;
+      overallRate?: number;
       requests?: RequestStep[];
       title?: string;
     }

@@ -12,6 +12,10 @@ export interface LoadOptions {
   warmupSeconds?: number;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
+  /** One body for every request (setupRequest can give each its own instead). */
+  body?: string;
+  /** Requests per second for the whole run (autocannon's overallRate); default as fast as the server answers. */
+  overallRate?: number;
   /** Per-request path/body (distinct domains, random domains). */
   setupRequest?: (request: autocannon.Request, context: Record<string, unknown>) => autocannon.Request;
   onResponse?: (status: number, context: Record<string, unknown>) => void;
@@ -68,6 +72,8 @@ function cannon(options: LoadOptions): Promise<autocannon.Result> {
       duration: options.seconds,
       method: options.method ?? 'GET',
       headers: options.headers,
+      ...(options.body === undefined ? {} : { body: options.body }),
+      ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
       requests: [step],
     }),
   );

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { freePort } from '../support/ports.js';
 import { execSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,26 +123,36 @@ describe('federation-hub, the command line, as a process', () => {
       assert.equal(run.code, 0, run.stderr);
       const answer = JSON.parse(run.stdout);
       assert.equal(answer.source, 'hub');
+      assert.equal(answer.proofVerified, true);
       assert.equal(answer.publicKey, hubKey.publicPem);
+    });
+
+    it("says whether the hub's proof was verified", async () => {
+      const verified = await cli(['resolve', 'onhub.example.com', '--dns', dns.address, '--hub', hub.url, '--hub-jwks', `${hub.url}/.well-known/jwks.json`]);
+      assert.equal(verified.code, 0, verified.stderr);
+      assert.match(verified.stdout, /\n  source: +hub\n  proof: +verified against the hub's signing keys\n/);
+      const unverified = await cli(['resolve', 'onhub.example.com', '--dns', dns.address, '--hub', hub.url]);
+      assert.equal(unverified.code, 0, unverified.stderr);
+      assert.match(unverified.stdout, /\n  proof: +NOT verified \(no --hub-jwks given\)/);
     });
 
     it('not found → exit 1 with the reason', async () => {
       const run = await cli(['resolve', 'nobody.example.com', '--dns', dns.address, '--hub', hub.url]);
       assert.equal(run.code, 1);
       assert.equal(run.stdout, '');
-      assert.match(run.stderr, /^nobody\.example\.com: not found \(no SRV record .*; the hub .* does not know it\)\n$/);
+      assert.match(run.stderr, /^federation-hub resolve: nobody\.example\.com: not found \(no SRV record .*; the hub .* does not know it\)\n$/);
     });
 
     it('a DNS server that does not answer, and no hub → exit 2', async () => {
       const run = await cli(['resolve', 'chat.example.com', '--dns', silent.address, '--timeout', '200']);
       assert.equal(run.code, 2);
-      assert.match(run.stderr, /^error: chat\.example\.com: DNS unavailable: .*no answer over UDP within 200 ms/);
+      assert.match(run.stderr, /^federation-hub resolve: chat\.example\.com: DNS unavailable: .*no answer over UDP within 200 ms/);
     });
 
     it('not a domain name → exit 2', async () => {
       const run = await cli(['resolve', 'https://chat.example.com', '--dns', dns.address]);
       assert.equal(run.code, 2);
-      assert.equal(run.stderr, 'error: domain: must be a bare domain name, without scheme, port or path (like chat.example.com)\n');
+      assert.equal(run.stderr, 'federation-hub resolve: domain: must be a bare domain name, without scheme, port or path (like chat.example.com)\n');
     });
   });
 
@@ -171,6 +182,27 @@ describe('federation-hub, the command line, as a process', () => {
       assert.match(run.stdout, /\n✗ SRV _rocketchat\._https\.onhub\.example\.com: no record \(NXDOMAIN\)\n/);
     });
 
+    it('an unreachable DNS server: one line saying so, and "could not check" (exit 2)', async () => {
+      const closed = await freePort();
+      const run = await cli(['check', 'chat.example.com', '--dns', `127.0.0.1:${closed}`]);
+      assert.equal(run.code, 2, run.stdout);
+      assert.equal(
+        run.stdout,
+        `Federation set-up of chat.example.com\n✗ DNS: no answer from 127.0.0.1:${closed}: connection refused\n\n` +
+          'Could not check: DNS did not answer. Check that the DNS server is reachable (--dns host:port).\n',
+      );
+      assert.doesNotMatch(run.stdout, /✓/);
+    });
+
+    it('a record DNS did not answer is never ✓, and the verdict is "could not check" (exit 2)', async () => {
+      const run = await cli(['check', 'chat.example.com', '--dns', silent.address, '--timeout', '200']);
+      assert.equal(run.code, 2, run.stdout);
+      assert.match(run.stdout, /\n✗ SRV _rocketchat\._https\.chat\.example\.com: no answer \(/);
+      for (const line of run.stdout.split('\n').filter((line) => line.includes('no answer'))) assert.ok(line.startsWith('✗'), line);
+      assert.match(run.stdout, /Could not check: DNS did not answer for \d of 5 records/);
+      assert.doesNotMatch(run.stdout, /does NOT work/);
+    });
+
     it('unknown to DNS and to the hub: the hub line says how to register, exit 1', async () => {
       const run = await cli(['check', 'nobody.example.com', '--dns', dns.address, '--hub', hub.url]);
       assert.equal(run.code, 1);
@@ -190,7 +222,7 @@ describe('federation-hub, the command line, as a process', () => {
       const before = smtp.messages.length;
       const run = await cli(['register', '--hub', hub.url, '--domain', 'leak.example.com', '--url', 'https://leak.example.com', '--public-key-file', join(work, 'private.pem')]);
       assert.equal(run.code, 2);
-      assert.equal(run.stderr, 'error: public_key: is a private key; send only the public key (never share the private key)\n');
+      assert.equal(run.stderr, 'federation-hub register: public_key: is a private key; send only the public key (never share the private key)\n');
       const body = key.privatePem.split('\n')[1]!;
       assert.ok(!run.stdout.includes(body.slice(0, 20)) && !run.stderr.includes(body.slice(0, 20)));
       assert.equal(smtp.messages.length, before);
@@ -200,7 +232,7 @@ describe('federation-hub, the command line, as a process', () => {
       writeFileSync(join(work, 'weak.pem'), generateTestKeyPair({ type: 'rsa', bits: 1024 }).publicPem);
       const run = await cli(['register', '--hub', hub.url, '--domain', 'weak.example.com', '--url', 'https://weak.example.com', '--public-key-file', join(work, 'weak.pem')]);
       assert.equal(run.code, 1);
-      assert.equal(run.stderr, 'the hub refused the registration (400): public_key: RSA key has 1024 bits; this hub requires at least 2048 (MIN_RSA_KEY_BITS)\n');
+      assert.equal(run.stderr, 'federation-hub register: the hub refused the registration (400): public_key: RSA key has 1024 bits; this hub requires at least 2048 (MIN_RSA_KEY_BITS)\n');
     });
   });
 

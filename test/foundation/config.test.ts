@@ -71,7 +71,7 @@ describe('.env.example', () => {
     const { getMetadataStorage } = await import('class-validator');
     const { Environment } = await import('../../packages/server/src/config/environment.js');
     const example = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
-    const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]).sort();
+    const listed = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]).sort();
     const read = [
       ...new Set(getMetadataStorage().getTargetValidationMetadatas(Environment, '', true, false).map((m) => m.propertyName)),
     ].sort();

@@ -346,10 +346,11 @@ describe('hostile input: every endpoint answers 4xx JSON, stores nothing and sen
     assertRefused(await api().get(`/api/v1/peers`), /^search: is required/, 400);
   });
 
-  it('shows IDN look-alikes as what they normalise to: punycode for mixed scripts, zero-width spaces mapped away', async () => {
-    // Not refusals of the rules but 404s naming the canonical form, which is what would be stored and emailed.
+  it('refuses mixed-script look-alikes (UTS #39 moderately restrictive); maps zero-width spaces away', async () => {
+    // A Cyrillic і among Latin letters: refused with the rule, naming both forms of the label.
     const mixed = await api().get(`/api/v1/peers/${enc('paypa\u0456.com')}`);
-    assertRefused(mixed, /^domain: xn--paypa-r2e\.com is not registered/, 404);
+    assertRefused(mixed, /^domain: label "paypa\u0456" \(xn--paypa-r2e\) mixes Latin and Cyrillic characters; .*UTS #39 moderately restrictive/, 400);
+    // Not a refusal but a 404 naming the canonical form, which is what would be stored and emailed.
     const zeroWidth = await api().get(`/api/v1/peers/${enc('exa\u200bmple.com')}`);
     assertRefused(zeroWidth, /^domain: example\.com is not registered/, 404);
   });

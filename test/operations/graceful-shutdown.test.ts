@@ -46,7 +46,12 @@ describe('graceful shutdown', () => {
   it('finishes the work of requests whose clients went away before it closes the database', async () => {
     // A small pool, so that some reads wait for a connection while the shutdown runs.
     const hub = await spawnHub({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: viaProxy, DATABASE_POOL_SIZE: '2', LOG_LEVEL: 'info', SMTP_URL: 'smtp://127.0.0.1:9' });
-    proxy.setDelay(400);
+    // Every database answer is delayed. The seven requests and the outbox worker's transactions (woken by the first
+    // registration: claim, then the failed send's record) queue on the two connections, and a request that waits
+    // longer than the pool's connectionTimeoutMillis (2 s) for one fails ("timeout exceeded when trying to
+    // connect"): at 400 ms per answer the queue passed 2 s in about one run in three, which was this test's flake.
+    // At 150 ms the whole queue is under 2 s, and requests still wait for a connection when SIGTERM comes.
+    proxy.setDelay(150);
     const key = generateTestKeyPair().publicPem;
     const abandoned = [
       ...Array.from({ length: 4 }, (_, i) => send(hub.url, 'GET', `/api/v1/peers/gone${i}.example.com`)),

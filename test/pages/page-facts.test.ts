@@ -53,7 +53,7 @@ describe('the federation tester report (pure)', () => {
   });
 
   it('a resolver down and no registration: could-not-check, not "none"', () => {
-    const dns: DnsCheckReport = { domain: 'a.com', ok: false, entries: [entry('srv-https', { ok: false, couldNotCheck: true, fix: 'check…' }), entry('protocol', { couldNotCheck: true })] };
+    const dns: DnsCheckReport = { domain: 'a.com', ok: false, entries: [entry('srv-https', { ok: false, couldNotCheck: true, fix: 'check…' }), entry('protocol', { couldNotCheck: true })], unanswered: ['srv-https', 'protocol'] };
     const hub: HubCheck = { hubUrl: 'x', ok: false, found: 'not registered', expected: 'a confirmed registration', fix: 'register' };
     const report = buildReport(dns, hub, 'https://hub.example', new Date(0));
     assert.equal(report.verdict, 'could-not-check');
@@ -62,7 +62,7 @@ describe('the federation tester report (pure)', () => {
   });
 
   it('DNS works, the hub knows another URL: reachable both ways, but they differ', () => {
-    const dns: DnsCheckReport = { domain: 'a.com', ok: true, url: 'https://a.com', entries: [entry('public-key', { fingerprint: 'ab' })] };
+    const dns: DnsCheckReport = { domain: 'a.com', ok: true, url: 'https://a.com', entries: [entry('public-key', { fingerprint: 'ab' })], unanswered: [] };
     const hub: HubCheck = { hubUrl: 'x', ok: true, found: 'https://chat.a.com', expected: 'y', url: 'https://chat.a.com', fingerprint: 'ab' };
     const report = buildReport(dns, hub, 'https://hub.example', new Date(0));
     assert.equal(report.verdict, 'dns-and-hub');

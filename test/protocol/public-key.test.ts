@@ -7,6 +7,7 @@ import {
   fingerprintOf,
   formatFingerprint,
   MAX_PUBLIC_KEY_INPUT,
+  MAX_RSA_KEY_BITS,
   parsePublicKey,
   ProtocolError,
   splitTxtValue,
@@ -277,5 +278,23 @@ describe('fingerprints', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('RSA size: at most MAX_RSA_KEY_BITS', () => {
+  // A public key of any modulus length, without generating primes (slow at these sizes): only the size is under test.
+  const rsaOfBits = (bits: number) => {
+    const modulus = randomBytes(bits / 8);
+    modulus[0]! |= 0x80;
+    modulus[modulus.length - 1]! |= 1;
+    const jwk = { kty: 'RSA', n: modulus.toString('base64url'), e: 'AQAB' };
+    return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  };
+
+  it('accepts 8192 bits and refuses 8200 and 90,000 with the rule', () => {
+    assert.equal(MAX_RSA_KEY_BITS, 8192);
+    assert.equal(parsePublicKey(rsaOfBits(8192)).bits, 8192);
+    assert.equal(refusal(() => parsePublicKey(rsaOfBits(8200))).message, 'public_key: RSA key has 8200 bits; at most 8192 are accepted');
+    assert.equal(refusal(() => parsePublicKey(rsaOfBits(90_000))).message, 'public_key: RSA key has 90000 bits; at most 8192 are accepted');
   });
 });

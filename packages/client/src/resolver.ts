@@ -16,6 +16,11 @@ export interface ResolvedPeer {
   /** SPKI PEM, canonical. */
   publicKey: string;
   source: 'dns' | 'hub';
+  /**
+   * For an answer from the hub: whether its signed proof was verified against the hub's keys (hubJwks/hubKey).
+   * Without them the answer is taken on trust of the HTTPS connection alone. Absent for DNS answers.
+   */
+  proofVerified?: boolean;
   /** Until when this answer may be used: the DNS TTL, or the hub proof's exp / Cache-Control. */
   expiresAt: Date;
 }
@@ -118,7 +123,7 @@ export class FederationResolver {
     }
     if (hub.kind === 'found') {
       const expiresAt = Math.min(hub.expiresAt, this.now() + this.capped(Infinity));
-      return this.answer({ domain, url: hub.url, publicKey: hub.key.pem, source: 'hub', expiresAt: new Date(expiresAt) });
+      return this.answer({ domain, url: hub.url, publicKey: hub.key.pem, source: 'hub', proofVerified: hub.proofVerified, expiresAt: new Date(expiresAt) });
     }
     const hubSays = `the hub ${this.hubUrl} does not know it`;
     if (dns.kind === 'failed') throw new DnsUnavailable(domain, `${dns.detail}; ${hubSays}`);

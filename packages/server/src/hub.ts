@@ -14,7 +14,9 @@ import { LookupService } from './lookup/lookup.service.js';
 import { PeerDomains } from './peer-record/peer-domains.js';
 import { IpRateLimits } from './rate-limit/rate-limits.js';
 import { AppModule } from './app.module.js';
+import { installFrontDoor } from './common/front-door.js';
 import { answerUnparsableRequests, HttpErrorFilter } from './common/http-error.filter.js';
+import { canonicalIp } from './rate-limit/client-address.js';
 import { setupOpenApi } from './common/openapi.js';
 import { hubIdentity } from './common/page-layout.js';
 import { securityHeaders } from './common/security-headers.js';
@@ -22,6 +24,7 @@ import { createValidationPipe } from './common/validation.js';
 import type { HubConfig } from './config/hub-config.js';
 import { runMigrations } from './database/data-source.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { DatabaseOutage } from './database/outage.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 
 export interface RunningHub {
@@ -112,39 +115,55 @@ export async function createHubApp(config: HubConfig): Promise<NestExpressApplic
   app.set('etag', false);
   app.use(securityHeaders());
   app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true });
-  app.useGlobalFilters(new HttpErrorFilter(app.get(MetricsService)));
+  app.useGlobalFilters(new HttpErrorFilter(app.get(MetricsService), app.get(DatabaseOutage)));
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app, hubIdentity(config));
-  installLookupFastPath(app, logger, config);
+  installFrontDoorAndFastPath(app, logger, config);
   answerUnparsableRequests(app.getHttpServer() as Server);
   return app;
 }
 
-/** Lookups of canonical domain names are answered before Express (see lookup-fast-path.ts); everything else goes to Nest. */
-function installLookupFastPath(app: NestExpressApplication, logger: PinoLogger, config: HubConfig): void {
+/**
+ * What a request meets before Express: the front door (refusals from prebuilt bytes: a missing Host, the per-IP
+ * limits, the connection cap and time-outs; front-door.ts), then the lookup fast path (lookups of canonical names,
+ * lookup-fast-path.ts), then Express and Nest for everything else.
+ */
+function installFrontDoorAndFastPath(app: NestExpressApplication, logger: PinoLogger, config: HubConfig): void {
   const server = app.getHttpServer() as Server;
   const express = app.getHttpAdapter().getInstance() as ((request: IncomingMessage, response: ServerResponse) => void) & {
     get(setting: string): (address: string, hop: number) => boolean;
+    request: object;
   };
   const domains = app.get(PeerDomains);
   const trust = express.get('trust proxy fn');
+  const clientIp = clientAddress(config, trust);
+  // One client address everywhere: Express's request.ip (rate-limit guard, stored and mailed requester IP) is the
+  // same, and undefined rather than anything that is not an IP (nothing else is stored or mailed).
+  Object.defineProperty(express.request, 'ip', {
+    configurable: true,
+    enumerable: true,
+    get(this: IncomingMessage) {
+      return clientIp(this);
+    },
+  });
   const fastPath = createLookupFastPath({
     lookups: app.get(LookupService),
     metrics: app.get(MetricsService),
-    limits: app.get(IpRateLimits),
     inFlight: app.get(InFlightWork),
     logger,
-    // Without TRUST_PROXY the client is the socket's peer: what proxy-addr answers then too, after parsing
-    // X-Forwarded-For for nothing (1.4% of the hub's CPU under hot lookups).
-    clientIp: config.trustProxy
-      ? (request) => proxyAddr(request, trust)
-      : (request) => request.socket.remoteAddress ?? '',
-    normalizeDomain: (raw) => domains.normalize(raw, 'search'),
+    normalizeDomain: (raw, field) => domains.normalize(raw, field),
     fullPath: (request, response) => express(request, response),
   });
-  server.removeAllListeners('request');
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (!fastPath(request, response)) express(request, response);
+  installFrontDoor(server, {
+    config,
+    limits: app.get(IpRateLimits),
+    metrics: app.get(MetricsService),
+    // Limits need a key even without an address (a socket already closed): such requests share one.
+    clientIp: (request) => clientIp(request) ?? 'unknown',
+    isTrustedProxy: (address) => config.trustProxy !== undefined && trust(address, 0),
+    next: (request, response) => {
+      if (!fastPath(request, response)) express(request, response);
+    },
   });
 }
 
@@ -163,6 +182,31 @@ function describeError(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0]);
   if (error instanceof Error) return [(error as { code?: string }).code, error.message].filter(Boolean).join(' ');
   return String(error);
+}
+
+/**
+ * The client's address: the socket's peer, or with TRUST_PROXY the address X-Forwarded-For gives through the
+ * trusted proxies. Only a valid IP is ever used, in one spelling (canonicalIp): a forwarded value that is not an IP
+ * is ignored and the socket's address used instead.
+ */
+function clientAddress(config: HubConfig, trust: (address: string, hop: number) => boolean): (request: IncomingMessage) => string | undefined {
+  const cache = new WeakMap<IncomingMessage, string | undefined>();
+  const bySocket = new WeakMap<object, string | undefined>();
+  const socketIp = (request: IncomingMessage) => {
+    if (bySocket.has(request.socket)) return bySocket.get(request.socket);
+    const ip = canonicalIp(request.socket.remoteAddress);
+    bySocket.set(request.socket, ip);
+    return ip;
+  };
+  // Without TRUST_PROXY the client is the socket's peer: what proxy-addr answers then too, after parsing
+  // X-Forwarded-For for nothing (1.4% of the hub's CPU under hot lookups).
+  if (!config.trustProxy) return socketIp;
+  return (request) => {
+    if (cache.has(request)) return cache.get(request);
+    const ip = canonicalIp(proxyAddr(request, trust)) ?? socketIp(request);
+    cache.set(request, ip);
+    return ip;
+  };
 }
 
 /** Client IPs come from the socket unless TRUST_PROXY names the proxies (addresses, CIDRs or a hop count). */

@@ -12,7 +12,7 @@ import { EXIT, UsageError } from './args.js';
 import type { Io } from './command.js';
 
 /**
- * Prints an error as one line and picks the exit code: 1 for a definite "no" (not found, refused, not allowed, a
+ * Prints an error as one line, always prefixed `federation-hub <command>: `, and picks the exit code: 1 for a definite "no" (not found, refused, not allowed, a
  * broken record), 2 for usage mistakes, bad input and network trouble. Unexpected errors are rethrown.
  */
 export function reportFailure(error: unknown, io: Io, command: string): number {
@@ -22,20 +22,20 @@ export function reportFailure(error: unknown, io: Io, command: string): number {
     return EXIT.usageOrNetwork;
   }
   if (error instanceof ProtocolError) {
-    io.err(`error: ${error.message}`);
+    io.err(`federation-hub ${command}: ${error.message}`);
     return EXIT.usageOrNetwork;
   }
   if (error instanceof HubUnavailable || error instanceof DnsUnavailable) {
     const retry = error instanceof HubUnavailable && error.retryAfterSeconds !== undefined ? ` (retry in ${error.retryAfterSeconds} s)` : '';
-    io.err(`error: ${error.message}${retry}`);
+    io.err(`federation-hub ${command}: ${error.message}${retry}`);
     return EXIT.usageOrNetwork;
   }
   if (error instanceof PeerNotFound || error instanceof InvalidPeerRecord || error instanceof NotAllowed || error instanceof RegistrationRefused) {
-    io.err(`${error.message}`);
+    io.err(`federation-hub ${command}: ${error.message}`);
     return EXIT.no;
   }
   if (error instanceof FederationError) {
-    io.err(`error: ${error.message}`);
+    io.err(`federation-hub ${command}: ${error.message}`);
     return EXIT.usageOrNetwork;
   }
   throw error;

@@ -22,6 +22,7 @@ export class DnsQueryFailed extends Error {
   constructor(
     readonly queryName: string,
     readonly queryType: QueryType,
+    /** One line per server asked: `127.0.0.1:5399: connection refused (UDP)`. */
     readonly attempts: string[],
   ) {
     super(`DNS ${queryType} query for ${queryName} failed: ${attempts.join('; ')}`);

@@ -19,6 +19,21 @@ export class DnsTransportError extends Error {
   }
 }
 
+// What a socket error means, in words (the rest keep Node's message).
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available',
+  EACCES: 'permission denied',
+};
+
+function socketError(transport: 'UDP' | 'TCP', error: NodeJS.ErrnoException): string {
+  const known = error.code === undefined ? undefined : SOCKET_ERRORS[error.code];
+  return known ?? `${transport}: ${error.message}`;
+}
+
 export function formatServer({ host, port }: DnsServerAddress): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -55,7 +70,7 @@ function overUdp(server: DnsServerAddress, query: Buffer, timeoutMs: number): Pr
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
-    socket.on('error', (error) => finish(new DnsTransportError(server, 'network', `UDP: ${error.message}`)));
+    socket.on('error', (error) => finish(new DnsTransportError(server, 'network', socketError('UDP', error))));
     socket.on('message', (data) => {
       try {
         const reply = decodeMessage(data);
@@ -68,7 +83,7 @@ function overUdp(server: DnsServerAddress, query: Buffer, timeoutMs: number): Pr
     // A connected socket only receives datagrams from the server's address and port.
     socket.connect(server.port, server.host, () => {
       socket.send(query, (error) => {
-        if (error) finish(new DnsTransportError(server, 'network', `UDP: ${error.message}`));
+        if (error) finish(new DnsTransportError(server, 'network', socketError('UDP', error)));
       });
     });
   });
@@ -90,7 +105,7 @@ function overTcp(server: DnsServerAddress, query: Buffer, timeoutMs: number): Pr
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
     };
-    socket.on('error', (error) => finish(new DnsTransportError(server, 'network', `TCP: ${error.message}`)));
+    socket.on('error', (error) => finish(new DnsTransportError(server, 'network', socketError('TCP', error))));
     socket.on('end', () => finish(new DnsTransportError(server, 'bad-response', 'TCP connection closed before a full answer')));
     socket.on('connect', () => {
       const length = Buffer.alloc(2);

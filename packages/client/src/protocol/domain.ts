@@ -2,12 +2,18 @@ import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { getDomain, parse } from 'tldts';
 import { ProtocolError } from './errors.js';
+import { mixedScripts } from './mixed-script.js';
 
 export interface DomainOptions {
   /** Refuse names without a known public suffix (`localhost`, `foo.local`, `example.internal`). Default true. */
   requirePublicSuffix?: boolean;
   /** Field name used in error messages. Default `domain`. */
   field?: string;
+  /**
+   * Accept labels that mix scripts beyond UTS #39's "Moderately Restrictive" level (a Cyrillic `а` among Latin letters).
+   * Default false: such names are refused (mixed-script.ts).
+   */
+  allowMixedScript?: boolean;
 }
 
 // Longer input is refused before any work is spent on it (punycode conversion, suffix lookup).
@@ -54,6 +60,16 @@ export function normalizeDomain(input: unknown, options: DomainOptions = {}): st
     if (!LABEL.test(label)) {
       return fail(`label "${label}" may contain only letters, digits and hyphens, and must not start or end with a hyphen`);
     }
+    if (!options.allowMixedScript && label.startsWith('xn--')) {
+      const unicode = domainToUnicode(label);
+      const scripts = mixedScripts(unicode);
+      if (scripts) {
+        return fail(
+          `label "${unicode}" (${label}) mixes ${scripts.join(' and ')} characters; a label may be in one script, or Latin ` +
+            'with one other script except Cyrillic and Greek (UTS #39 moderately restrictive)',
+        );
+      }
+    }
   }
 
   const parsed = parse(ascii, { allowPrivateDomains: false });
@@ -77,6 +93,17 @@ function decodesAsIdna(ascii: string): boolean {
 function isIpLiteral(name: string): boolean {
   const bare = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name.replace(/\.$/, '');
   return name.startsWith('[') || isIP(bare) !== 0;
+}
+
+/**
+ * A canonical (ASCII) domain as people should see it: the Unicode form to read, and the punycode form that is what
+ * is really registered, e.g. `{ unicode: 'bücher.example', ascii: 'xn--bcher-kva.example' }`. For an ASCII-only
+ * name both are the same. Pages and emails show both for a non-ASCII name, so that a look-alike cannot hide.
+ */
+export function displayDomain(ascii: string): { unicode: string; ascii: string } {
+  if (!ascii.includes('xn--')) return { unicode: ascii, ascii };
+  const unicode = domainToUnicode(ascii);
+  return { unicode: unicode === '' ? ascii : unicode, ascii };
 }
 
 /**

@@ -28,6 +28,12 @@ export interface PublicKeyOptions {
 /** Longer input is refused unread: a 16384-bit RSA key, the largest anyone uses, is under 3 KiB of PEM. */
 export const MAX_PUBLIC_KEY_INPUT = 16_384;
 
+/**
+ * Largest RSA modulus accepted, whatever the settings: each use of a larger key costs far more CPU (a 90,000-bit key
+ * took 12.7 ms to check) and OpenSSL refuses to encrypt to one over 16,384 bits; nobody needs more than 8,192.
+ */
+export const MAX_RSA_KEY_BITS = 8192;
+
 const PUBLIC_KEY_LABELS = new Set(['PUBLIC KEY', 'RSA PUBLIC KEY']);
 const CURVES: Record<string, 'P-256' | 'P-384'> = { prime256v1: 'P-256', secp384r1: 'P-384' };
 const PRIVATE_MARKERS = /PRIVATE KEY|PuTTY-User-Key-File|Private-Lines:/i;
@@ -58,6 +64,7 @@ export function parsePublicKey(input: unknown, options: PublicKeyOptions = {}): 
       const minRsaBits = options.minRsaBits ?? 2048;
       const { who, setting } = options.requiredBy ?? { who: 'this hub', setting: 'MIN_RSA_KEY_BITS' };
       if (bits < minRsaBits) fail(`RSA key has ${bits} bits; ${who} requires at least ${minRsaBits} (${setting})`);
+      if (bits > MAX_RSA_KEY_BITS) fail(`RSA key has ${bits} bits; at most ${MAX_RSA_KEY_BITS} are accepted`);
       const exponent = details.publicExponent ?? 0n;
       if (exponent < 3n || exponent % 2n === 0n) fail('RSA public exponent must be odd and at least 3 (65537 is usual)');
       description = { type: 'rsa', bits };

@@ -6,6 +6,8 @@ import type { Request, Response } from 'express';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProtocolError } from '@federation-hub/client/protocol';
 import { TooManyRequestsException } from '../rate-limit/too-many-requests.exception.js';
+import { isDatabaseUnavailable } from '../database/availability.js';
+import type { DatabaseOutage } from '../database/outage.js';
 
 /** The hub's one error format: `{ statusCode, error, message, details? }`, message naming the field and the rule. */
 export interface ErrorBody {
@@ -15,8 +17,6 @@ export interface ErrorBody {
   details?: string[];
 }
 
-const DATABASE_UNAVAILABLE = /ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)|terminating connection/i;
-
 // Bounded label values for the rejection metric: a client must not be able to invent new series.
 const KNOWN_FIELDS = new Set(['domain', 'url', 'public_key', 'contact', 'search', 'body', 'token', 'rate limit', 'authorization']);
 
@@ -24,7 +24,10 @@ const KNOWN_FIELDS = new Set(['domain', 'url', 'public_key', 'contact', 'search'
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
 
-  constructor(private readonly metrics?: MetricsService) {}
+  constructor(
+    private readonly metrics?: MetricsService,
+    private readonly outage?: DatabaseOutage,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -35,7 +38,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       const field = /^([a-z_ ]+):/.exec(body.message)?.[1];
       this.metrics.rejections.inc({ reason: `${body.statusCode} ${field && KNOWN_FIELDS.has(field) ? field : 'other'}` });
     }
-    if (body.statusCode >= 500) {
+    // A database outage is logged once, as a warning, by DatabaseOutage; not once per request it fails.
+    if (body.statusCode >= 500 && !(body.statusCode === 503 && this.outage?.check(exception))) {
       this.logger.error({ err: exception, path: request.route?.path ?? 'unmatched' }, body.message);
     }
     if (response.headersSent) return;
@@ -68,7 +72,7 @@ export function toErrorBody(exception: unknown): ErrorBody {
       ...(messages.length > 1 ? { details: messages } : {}),
     };
   }
-  if (exception instanceof Error && DATABASE_UNAVAILABLE.test(exception.message)) {
+  if (isDatabaseUnavailable(exception)) {
     return { statusCode: 503, error: 'Service Unavailable', message: 'database unavailable; try again shortly' };
   }
   return { statusCode: 500, error: 'Internal Server Error', message: 'internal error' };

@@ -120,7 +120,7 @@ export class Environment {
   @IsOptional() @IsUrlWithScheme(['smtp', 'smtps']) SMTP_URL?: string;
   @IsMailbox() MAIL_FROM = 'Federation Hub <hub@localhost>';
   @Transform(toNumber) @IntegerBetween(1, 720) TOKEN_TTL_HOURS = 24;
-  @Transform(toNumber) @IntegerBetween(512, 16384) MIN_RSA_KEY_BITS = 2048;
+  @Transform(toNumber) @IntegerBetween(512, 8192) MIN_RSA_KEY_BITS = 2048;
   @ValidateBy({
     name: 'isContactLocalParts',
     validator: {
@@ -133,6 +133,7 @@ export class Environment {
   })
   CONTACT_LOCAL_PARTS = 'webmaster';
   @Transform(toBoolean) @IsIn([true, false], { message: '$property must be true or false' }) REQUIRE_PUBLIC_SUFFIX = true;
+  @Transform(toBoolean) @IsIn([true, false], { message: '$property must be true or false' }) ALLOW_MIXED_SCRIPT_NAMES = false;
 
   @IsOptional() @IsString() @MinLength(16, { message: '$property must be at least 16 characters long' })
   ADMIN_TOKEN?: string;
@@ -151,6 +152,11 @@ export class Environment {
   @Transform(toNumber) @IntegerBetween(1, 10000000) RATE_IP_REQUESTS_PER_MINUTE = 6000;
   @Transform(toNumber) @IntegerBetween(1024, 1048576) BODY_LIMIT_BYTES = 16384;
   @IsOptional() @IsString() TRUST_PROXY?: string;
+  @Transform(toNumber) @IntegerBetween(16, 128) RATE_IPV6_PREFIX = 64;
+  @Transform(toNumber) @IntegerBetween(1000, 600000) HTTP_HEADERS_TIMEOUT_MS = 10000;
+  @Transform(toNumber) @IntegerBetween(1000, 3600000) HTTP_REQUEST_TIMEOUT_MS = 30000;
+  @Transform(toNumber) @IntegerBetween(100, 600000) HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
+  @Transform(toNumber) @IntegerBetween(1, 1000000) MAX_CONNECTIONS_PER_IP = 256;
 
   @Transform(toNumber) @IntegerBetween(10, 60000) OUTBOX_POLL_MS = 1000;
   @Transform(toNumber) @IntegerBetween(1, 50) OUTBOX_MAX_ATTEMPTS = 8;
@@ -158,6 +164,11 @@ export class Environment {
   @Transform(toNumber) @IntegerBetween(1, 3600) OUTBOX_RETRY_BASE_SECONDS = 15;
   @Transform(toNumber) @IntegerBetween(1, 86400) OUTBOX_RETRY_MAX_SECONDS = 3600;
   @Transform(toNumber) @IntegerBetween(1, 3650) RETENTION_DAYS = 30;
+  @Transform(toNumber) @IntegerBetween(10, 3600) OUTBOX_LEASE_SECONDS = 30;
+  @Transform(toNumber) @IntegerBetween(100, 600000) SMTP_CONNECT_TIMEOUT_MS = 10000;
+  @Transform(toNumber) @IntegerBetween(100, 600000) SMTP_GREETING_TIMEOUT_MS = 10000;
+  @Transform(toNumber) @IntegerBetween(100, 600000) SMTP_COMMAND_TIMEOUT_MS = 10000;
+  @Transform(toNumber) @IntegerBetween(100, 3600000) SMTP_SEND_TIMEOUT_MS = 30000;
 
   @IsIn(LOG_LEVELS, { message: `$property must be one of ${LOG_LEVELS.join(', ')}` }) LOG_LEVEL = 'info';
 

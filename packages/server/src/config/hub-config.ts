@@ -32,6 +32,7 @@ export class HubConfig {
   readonly minRsaKeyBits: number;
   readonly contactLocalParts: string[];
   readonly requirePublicSuffix: boolean;
+  readonly allowMixedScriptNames: boolean;
   readonly adminToken?: string;
   readonly hubSigningKey?: string;
   readonly proofTtlSeconds: number;
@@ -43,12 +44,22 @@ export class HubConfig {
   readonly rateIpRequestsPerMinute: number;
   readonly bodyLimitBytes: number;
   readonly trustProxy?: string;
+  readonly rateIpv6Prefix: number;
+  readonly httpHeadersTimeoutMs: number;
+  readonly httpRequestTimeoutMs: number;
+  readonly httpKeepAliveTimeoutMs: number;
+  readonly maxConnectionsPerIp: number;
   readonly outboxPollMs: number;
   readonly outboxMaxAttempts: number;
   readonly outboxConcurrency: number;
   readonly outboxRetryBaseSeconds: number;
   readonly outboxRetryMaxSeconds: number;
   readonly retentionDays: number;
+  readonly outboxLeaseSeconds: number;
+  readonly smtpConnectTimeoutMs: number;
+  readonly smtpGreetingTimeoutMs: number;
+  readonly smtpCommandTimeoutMs: number;
+  readonly smtpSendTimeoutMs: number;
   readonly logLevel: string;
   readonly hubName: string;
   /** An email address or URL; MAIL_FROM's address when HUB_OPERATOR_CONTACT is unset. */
@@ -122,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     minRsaKeyBits: parsed.MIN_RSA_KEY_BITS,
     contactLocalParts: splitList(parsed.CONTACT_LOCAL_PARTS),
     requirePublicSuffix: parsed.REQUIRE_PUBLIC_SUFFIX,
+    allowMixedScriptNames: parsed.ALLOW_MIXED_SCRIPT_NAMES,
     adminToken: parsed.ADMIN_TOKEN,
     hubSigningKey: parsed.HUB_SIGNING_KEY?.replace(/\\n/g, '\n'),
     proofTtlSeconds: parsed.PROOF_TTL_SECONDS,
@@ -133,12 +145,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateIpRequestsPerMinute: parsed.RATE_IP_REQUESTS_PER_MINUTE,
     bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
     trustProxy: parsed.TRUST_PROXY,
+    rateIpv6Prefix: parsed.RATE_IPV6_PREFIX,
+    httpHeadersTimeoutMs: parsed.HTTP_HEADERS_TIMEOUT_MS,
+    httpRequestTimeoutMs: parsed.HTTP_REQUEST_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnectionsPerIp: parsed.MAX_CONNECTIONS_PER_IP,
     outboxPollMs: parsed.OUTBOX_POLL_MS,
     outboxMaxAttempts: parsed.OUTBOX_MAX_ATTEMPTS,
     outboxConcurrency: parsed.OUTBOX_CONCURRENCY,
     outboxRetryBaseSeconds: parsed.OUTBOX_RETRY_BASE_SECONDS,
     outboxRetryMaxSeconds: parsed.OUTBOX_RETRY_MAX_SECONDS,
     retentionDays: parsed.RETENTION_DAYS,
+    outboxLeaseSeconds: parsed.OUTBOX_LEASE_SECONDS,
+    smtpConnectTimeoutMs: parsed.SMTP_CONNECT_TIMEOUT_MS,
+    smtpGreetingTimeoutMs: parsed.SMTP_GREETING_TIMEOUT_MS,
+    smtpCommandTimeoutMs: parsed.SMTP_COMMAND_TIMEOUT_MS,
+    smtpSendTimeoutMs: parsed.SMTP_SEND_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
     hubName: parsed.HUB_NAME,
     hubOperatorContact: parsed.HUB_OPERATOR_CONTACT ?? parseSender(parsed.MAIL_FROM)!.address,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { DEFAULT_POOL_SIZE } from '../config/environment.js';
+import { classifyingPg } from './availability.js';
 import { ENTITIES } from './entities.js';
 
 // Compiled migrations sit beside the compiled sources: dist/migrations next to dist/src (packages/server/tsconfig.json).
@@ -29,6 +30,8 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     // The schema changes only through migrations/, run explicitly at start-up (see runMigrations).
     synchronize: false,
     migrationsRun: false,
+    // pg with error codes on the driver's own connection errors, so that a lost database answers 503 (availability.ts).
+    driver: classifyingPg,
     extra,
   };
   const replicas = settings.replicaUrls ?? [];

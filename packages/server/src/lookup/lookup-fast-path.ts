@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { ANY_ORIGIN, API_SECURITY_HEADERS } from '../common/security-headers.js';
+import { ProtocolError } from '@federation-hub/client/protocol';
 import type { InFlightWork } from '../common/in-flight.js';
+import { JSON_TYPE, SHARED_HEAD, sendPrebuiltError } from '../common/prebuilt-answers.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
-import type { IpRateLimits } from '../rate-limit/rate-limits.js';
 import { LookupCache } from './lookup-cache.js';
 import { type LookupAnswer, type LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFoundBody } from './lookup.service.js';
 
@@ -12,19 +12,20 @@ const BY_QUERY = '/api/v1/peers?search=';
 const BY_PATH = '/api/v1/peers/';
 // Only names already in canonical form are served here: a cached one was checked when it was cached, and any
 // other must come out of the full path's domain rule unchanged. Anything else (upper case, IDN, trailing dot,
-// invalid) takes the full path, which normalises, validates (or answers 400) and fills the cache.
+// invalid) takes the full path, which normalises, validates (or answers 400) and fills the cache; except a name the
+// rule refuses as it is, given without anything the full path would decode or route otherwise (% + & # / ?): that 400 is answered
+// here, with the full path's message, from prebuilt bytes (a flood of malformed names costs no more than one of
+// cached ones).
+const NEEDS_DECODING = /[%+&#/?]/;
 
 export interface FastPathDeps {
   lookups: LookupService;
   metrics: MetricsService;
-  limits: IpRateLimits;
   /** Where a database read is counted until answered, so that graceful shutdown waits for it. */
   inFlight: InFlightWork;
   logger: Logger;
-  /** Client IP as Express computes it (TRUST_PROXY). */
-  clientIp: (request: IncomingMessage) => string;
-  /** The full path's domain rule: the canonical name, or throws for a name the hub refuses. */
-  normalizeDomain: (raw: string) => string;
+  /** The full path's domain rule: the canonical name, or throws (a ProtocolError naming `field`) for a name the hub refuses. */
+  normalizeDomain: (raw: string, field: string) => string;
   /** The full path (Express and Nest): what a failed lookup is handed to, so that it answers in the hub's error format. */
   fullPath: (request: IncomingMessage, response: ServerResponse) => void;
 }
@@ -35,7 +36,7 @@ export interface FastPathDeps {
  * and log line as the full path: from the cache when its answer (signed and serialized, or "not found") is there,
  * else from the database through the same LookupService. Anything else returns false and goes through Nest as
  * usual, and so does a lookup whose database read fails (the full path reads again and answers 503 in the hub's
- * error format; the per-IP limit has counted that request already, and does not count it again).
+ * error format). The per-IP limit was applied before (front-door.ts), once per request.
  */
 export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMessage, response: ServerResponse) => boolean {
   const infoEnabled = () => deps.logger.isLevelEnabled('info');
@@ -65,8 +66,18 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
     if (!lookup) return false;
     const started = process.hrtime.bigint();
     const cached = deps.lookups.peek(lookup.domain);
-    if (cached === undefined && !isCanonical(deps, lookup.domain)) return false;
-    if (!deps.limits.requests.hit(deps.clientIp(request)).allowed) return false; // the full path answers the 429
+    if (cached === undefined) {
+      const verdict = canonicalOrRefusal(deps, lookup);
+      if (verdict === false) return false;
+      if (typeof verdict === 'string') {
+        const labels = { method: 'GET', route: lookup.route, status: '400' };
+        sendPrebuiltError(response, 400, verdict);
+        deps.metrics.rejections.inc({ reason: `400 ${lookup.field}` });
+        deps.metrics.httpRequests.inc(labels);
+        deps.metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+        return true;
+      }
+    }
     if (cached !== undefined) {
       finish(request, response, lookup, cached, 'hit', started);
       return true;
@@ -75,49 +86,40 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
       .track(deps.lookups.find(lookup.domain))
       .then(
         (answer) => finish(request, response, lookup, answer, 'miss', started),
-        () => {
-          deps.limits.countedAlready(request);
-          deps.fullPath(request, response);
-        },
+        () => deps.fullPath(request, response),
       )
       .catch((error: Error) => deps.logger.error({ err: error, url: request.url }, 'lookup answer failed'));
     return true;
   };
 }
 
-/** Whether the full path's rule accepts the name as it is (it throws for a name the hub refuses). */
-function isCanonical(deps: FastPathDeps, domain: string): boolean {
+/**
+ * true: the name is canonical (answer here); a string: the full path's 400 message for it (answer it here);
+ * false: anything else (the full path normalises it, or finds the query malformed in another way).
+ */
+function canonicalOrRefusal(deps: FastPathDeps, lookup: Lookup): boolean | string {
   try {
-    return deps.normalizeDomain(domain) === domain;
-  } catch {
-    return false;
+    return deps.normalizeDomain(lookup.domain, lookup.field) === lookup.domain;
+  } catch (error) {
+    return error instanceof ProtocolError && lookup.domain !== '' && !NEEDS_DECODING.test(lookup.domain) ? error.message : false;
   }
 }
 
 interface Lookup {
   domain: string;
   route: string;
+  /** The field the full path names in its errors. */
+  field: 'search' | 'domain';
 }
 
 function parseLookup(url: string): Lookup | undefined {
-  let raw: string;
-  let route: string;
-  if (url.startsWith(BY_QUERY)) {
-    raw = url.slice(BY_QUERY.length);
-    route = '/api/v1/peers';
-  } else if (url.startsWith(BY_PATH)) {
-    raw = url.slice(BY_PATH.length);
-    route = '/api/v1/peers/:domain';
-  } else {
-    return undefined;
-  }
-  return { domain: raw, route };
+  if (url.startsWith(BY_QUERY)) return { domain: url.slice(BY_QUERY.length), route: '/api/v1/peers', field: 'search' };
+  if (url.startsWith(BY_PATH)) return { domain: url.slice(BY_PATH.length), route: '/api/v1/peers/:domain', field: 'domain' };
+  return undefined;
 }
 
 // Headers as flat [name, value, …] lists, built once: what every answer of a kind shares, and per cached answer the
 // rest (writeHead takes such a list as it is, without walking an object per request).
-const SHARED_HEAD = [...Object.entries(API_SECURITY_HEADERS).flat(), ...ANY_ORIGIN];
-const JSON_TYPE = ['Content-Type', 'application/json; charset=utf-8'];
 const NOT_FOUND_HEAD = [...SHARED_HEAD, 'Cache-Control', `public, max-age=${NOT_FOUND_MAX_AGE_SECONDS}`, ...JSON_TYPE];
 const heads = new WeakMap<LookupAnswer, { ok: string[]; notModified: string[] }>();
 

@@ -1,37 +1,59 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { HubConfig } from '../config/hub-config.js';
+import { DatabaseOutage } from '../database/outage.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { DomainBackoff, recipientDomain } from './domain-backoff.js';
 import { MailAttempt } from './mail-attempt.entity.js';
 import { type ComposedMail, MailComposer } from './mail-composer.js';
 import { OutboxMessage } from './outbox.entity.js';
 import { OutboxService } from './outbox.service.js';
 import { describeSendError, retryDelaySeconds } from './retry.js';
-import { createMailTransport, type MailTransport } from './transport.js';
+import { createMailTransport, type MailLane, type MailTransport, SEND_TIMEOUT_CODE } from './transport.js';
 
 const ERROR_BACKOFF_MAX_MS = 10_000;
-// Longer than the SMTP transport's worst case (connect + greeting + socket timeouts).
-const SEND_LEASE_SECONDS = 120;
+// On shutdown, sends in flight get this long to finish (main.ts exits after 10 s whatever happens); a send cut
+// short is sent again when its lease ends (at least once, see docs/hardening.md).
+const SHUTDOWN_WAIT_MS = 5_000;
 
 /**
- * Delivers the outbox. Each message is claimed with FOR UPDATE SKIP LOCKED and leased, so with several
- * instances a message is sent by exactly one of them. A failed send is retried with exponential back-off and
- * marked dead after OUTBOX_MAX_ATTEMPTS. Nothing here may crash the process: a database or SMTP outage only
- * delays delivery.
+ * Delivers the outbox on OUTBOX_CONCURRENCY lanes. Each lane sends one message at a time on its own SMTP connection,
+ * and takes the next due message as soon as it is free: a message that hangs holds only its own lane (until its
+ * time-outs release it), and the other lanes go on.
+ *
+ * Each message is claimed with FOR UPDATE SKIP LOCKED and leased for OUTBOX_LEASE_SECONDS, so with several
+ * instances a message is sent by one of them; while it is being sent its lease is renewed every third of that, so
+ * the lease can be short and a crashed instance's messages are taken over within it. A failed send is retried with
+ * exponential back-off and marked dead after OUTBOX_MAX_ATTEMPTS; a recipient domain whose sends time out is backed
+ * off on its own (DomainBackoff). Nothing here may crash the process: a database or SMTP outage only delays delivery.
+ *
+ * At least once: a message is recorded as sent after the SMTP server accepted it. An instance that dies between
+ * the two (the server's "250" and the record, one statement for every message accepted meanwhile) leaves it to be
+ * sent again when its lease ends.
  */
 @Injectable()
 export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxWorker.name);
   private transport: MailTransport;
+  private readonly freeLanes: MailLane[] = [];
+  private readonly allLanes: MailLane[] = [];
+  /** Messages being sent, by id: what the lease renewal extends. */
+  private readonly inFlight = new Map<string, ClaimedMessage>();
+  private readonly sends = new Set<Promise<void>>();
+  private backoff: DomainBackoff;
   private running = false;
   private wake: (() => void) | undefined;
-  /** Set by a wake-up; a wake-up during a drain makes the loop look again at once instead of sleeping. */
+  /** Set by a wake-up (new email, a lane freed); a wake-up while the loop works makes it look again at once. */
   private woken = false;
   private loop: Promise<void> | undefined;
+  private renewal: NodeJS.Timeout | undefined;
+  /** Sent messages waiting for their record: written together, one statement for all accepted meanwhile. */
+  private pendingSent: ClaimedMessage[] = [];
+  private flushing: Promise<void> | undefined;
   /**
    * Outcomes the database went away before they could be written, by message id; written as soon as it answers
-   * again (writeUnrecordedOutcomes). Without this, an outage at the wrong moment left a message leased until
-   * SEND_LEASE_SECONDS ran out:
+   * again (writeUnrecordedOutcomes). Without this, an outage at the wrong moment left a message leased until its
+   * lease ran out:
    * - a claim whose transaction failed after the claim statement returned (at COMMIT, say) may have committed: its
    *   lease is released, so the email goes out as soon as the database is back;
    * - a failed send whose failure could not be recorded is released the same way, and retried at once (that
@@ -47,12 +69,18 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly composer: MailComposer,
     private readonly outbox: OutboxService,
     private readonly metrics: MetricsService,
+    private readonly outage: DatabaseOutage,
   ) {}
 
   onApplicationBootstrap(): void {
     this.transport = createMailTransport(this.config);
+    this.backoff = new DomainBackoff(this.config.outboxRetryBaseSeconds, this.config.outboxRetryMaxSeconds);
+    for (let lane = 0; lane < this.config.outboxConcurrency; lane++) this.allLanes.push(this.transport.openLane());
+    this.freeLanes.push(...this.allLanes);
     this.outbox.onNudge(() => this.poke());
     this.running = true;
+    this.renewal = setInterval(() => void this.renewLeases(), (this.config.outboxLeaseSeconds * 1000) / 3);
+    this.renewal.unref();
     this.loop = this.run();
   }
 
@@ -61,24 +89,17 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
     this.wake?.();
   }
 
-  /** Stop polling, let the batch in hand finish, close the transport. */
+  /** Stop claiming, give the sends in flight a few seconds and record them, close the lanes. */
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.loop;
-    this.transport?.close();
-  }
-
-  /**
-   * Delivers every message due now, in batches of up to OUTBOX_CONCURRENCY sent at once (rejects if the database
-   * failed). Only the worker's loop calls it, so there is one drain at a time per instance.
-   *
-   * A batch is claimed, composed, and later recorded as sent, in one statement each, whatever its size: under load
-   * the messages that queue while one batch is out leave together in the next, so the database's share of an email
-   * falls as the rate rises. A quiet hub sends batches of one, as soon as each email is queued.
-   */
-  private async drain(): Promise<void> {
-    while (this.running && (await this.deliverBatch()) > 0);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.sends]), new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
+    clearTimeout(timer);
+    await this.flushing;
+    clearInterval(this.renewal);
+    for (const lane of this.allLanes) lane.close();
   }
 
   private async run(): Promise<void> {
@@ -88,16 +109,18 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
       this.woken = false;
       try {
         await this.writeUnrecordedOutcomes();
-        await this.drain();
+        const free = this.freeLanes.length;
+        // Every free lane got a message: more may be due, for the lanes that free up next.
+        if (free > 0 && (await this.claimAndStart(free)) === free) this.woken = true;
         errorDelay = this.config.outboxPollMs;
-        // Something was queued after the drain's last look: look again now rather than after a poll interval.
-        if (this.woken) continue;
       } catch (error) {
-        this.logger.warn({ err: describeSendError(error) }, 'outbox worker: database unavailable; retrying');
+        if (!this.outage.check(error)) this.logger.warn({ err: describeSendError(error) }, 'outbox worker: claim failed; retrying');
         errorDelay = Math.min(errorDelay * 2, ERROR_BACKOFF_MAX_MS);
         delay = errorDelay;
       }
       if (!this.running) break;
+      // Something was queued, or a lane freed, since this look: look again now rather than after a poll interval.
+      if (this.woken && this.freeLanes.length > 0) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.wake = () => {
@@ -110,13 +133,12 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * Claims up to OUTBOX_CONCURRENCY due messages and composes them in a short transaction that also moves their
-   * next attempt a lease into the future, so no other instance takes them while they are being sent; then sends
-   * them at once, outside any transaction, and records the outcomes. A crash mid-send leaves the messages to be
-   * retried when the lease ends. The links' tokens are committed before the emails leave, so each works the moment
-   * its email arrives. Resolves with the number of messages claimed.
+   * Claims up to `count` due messages (none of a backed-off domain) and composes them in a short transaction that
+   * also moves their next attempt a lease into the future, so no other instance takes them while they are being
+   * sent; then starts each on a free lane, outside any transaction. The links' tokens are committed before the
+   * emails leave, so each works the moment its email arrives. Resolves with the number of messages claimed.
    */
-  private async deliverBatch(): Promise<number> {
+  private async claimAndStart(count: number): Promise<number> {
     const leased: ClaimedMessage[] = [];
     const claimed = await this.dataSource
       .transaction(async (manager) => {
@@ -128,13 +150,14 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
                 SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $1)
               WHERE id IN (SELECT id FROM mail_outbox
                             WHERE status = 'queued' AND next_attempt_at <= now()
+                              AND lower(split_part(recipient, '@', 2)) <> ALL($3::text[])
                             ORDER BY next_attempt_at, id
                             LIMIT $2
                             FOR UPDATE SKIP LOCKED)
              RETURNING id, request_id, kind, recipient, attempts, next_attempt_at::text AS lease
            )
            SELECT * FROM claimed ORDER BY id`,
-          [SEND_LEASE_SECONDS, this.config.outboxConcurrency],
+          [this.config.outboxLeaseSeconds, count, this.backoff.backedOff()],
         )) as Array<{ id: string; request_id: string | null; kind: string; recipient: string; attempts: number; lease: string }>;
         if (rows.length === 0) return [];
         for (const row of rows) {
@@ -162,40 +185,96 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
         this.rememberUnrecorded(leased, false);
         throw error;
       });
-    if (claimed.length === 0) return 0;
-
-    const sent: ClaimedMessage[] = [];
-    const outcomes = await Promise.allSettled(
-      claimed.map(async (claim) => {
-        if (!claim.mail) {
-          this.metrics.mailAttempts.inc({ result: 'cancelled' });
-          this.logger.log({ event: 'email_cancelled', ...logFields(claim.message) }, 'email no longer needed (request superseded, used or expired)');
-          return;
-        }
-        try {
-          await this.transport.send(claim.mail);
-        } catch (error) {
-          await this.recordFailure(claim.message, describeSendError(error)).catch((recordError: unknown) => {
-            this.rememberUnrecorded([claim], false);
-            throw recordError;
-          });
-          return;
-        }
-        sent.push(claim);
-      }),
-    );
-    if (sent.length > 0) {
-      await this.recordSent(sent.map((claim) => claim.message.id)).catch((error: unknown) => {
-        this.rememberUnrecorded(sent, true);
-        throw error;
+    for (const claim of claimed) {
+      if (!claim.mail) {
+        this.metrics.mailAttempts.inc({ result: 'cancelled' });
+        this.logger.log({ event: 'email_cancelled', ...logFields(claim.message) }, 'email no longer needed (request superseded, used or expired)');
+        continue;
+      }
+      const lane = this.freeLanes.pop()!;
+      this.inFlight.set(claim.message.id, claim);
+      const send = this.sendOnLane(lane, claim, claim.mail).finally(() => {
+        this.sends.delete(send);
+        this.inFlight.delete(claim.message.id);
+        this.freeLanes.push(lane);
+        this.poke();
       });
-      for (const { message } of sent) {
+      this.sends.add(send);
+    }
+    return claimed.length;
+  }
+
+  /** One message on one lane; never rejects (every outcome is recorded, or remembered until it can be). */
+  private async sendOnLane(lane: MailLane, claim: ClaimedMessage, mail: ComposedMail): Promise<void> {
+    const domain = recipientDomain(claim.message.recipient);
+    try {
+      await lane.send(mail);
+    } catch (error) {
+      let reason = describeSendError(error);
+      if ((error as { code?: unknown }).code === SEND_TIMEOUT_CODE) {
+        const seconds = this.backoff.timedOut(domain);
+        reason = `${reason} (time-out; ${domain} backed off for ${seconds} s)`;
+      }
+      await this.recordFailure(claim.message, reason).catch((recordError: unknown) => {
+        this.rememberUnrecorded([claim], false);
+        if (!this.outage.check(recordError)) this.logger.warn({ err: describeSendError(recordError) }, 'outbox worker: could not record a failed send');
+      });
+      return;
+    }
+    this.backoff.succeeded(domain);
+    this.pendingSent.push(claim);
+    this.flushing ??= this.flushSent().finally(() => (this.flushing = undefined));
+  }
+
+  /** Records every sent message waiting for it, one statement per round; remembers them if the database is away. */
+  private async flushSent(): Promise<void> {
+    while (this.pendingSent.length > 0) {
+      const batch = this.pendingSent;
+      this.pendingSent = [];
+      try {
+        await this.recordSent(batch.map((claim) => claim.message.id));
+      } catch (error) {
+        this.rememberUnrecorded(batch, true);
+        if (!this.outage.check(error)) this.logger.warn({ err: describeSendError(error) }, 'outbox worker: could not record sent emails');
+        continue;
+      }
+      for (const { message } of batch) {
         this.logger.log({ event: 'email_sent', transport: this.transport.kind, ...logFields(message) }, 'email sent');
       }
     }
-    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failure) throw failure.reason;
-    return claimed.length;
+  }
+
+  /**
+   * Extends the lease of every message being sent, if it is still the lease this instance wrote (one statement).
+   * A lease found taken (this instance was away from the database longer than a lease) is only logged: the other
+   * instance may send that email too.
+   */
+  private async renewLeases(): Promise<void> {
+    const claims = [...this.inFlight.values()];
+    if (claims.length === 0) return;
+    try {
+      // (Wrapped in a SELECT because TypeORM answers a bare UPDATE with [rows, count].)
+      const rows = (await this.dataSource.query(
+        `WITH renewed AS (
+           UPDATE mail_outbox m SET next_attempt_at = now() + make_interval(secs => $3)
+             FROM unnest($1::bigint[], $2::timestamptz[]) AS c (id, lease)
+            WHERE m.id = c.id AND m.next_attempt_at = c.lease AND m.status = 'queued'
+            RETURNING m.id::text AS id, m.next_attempt_at::text AS lease
+         )
+         SELECT * FROM renewed`,
+        [claims.map((claim) => claim.message.id), claims.map((claim) => claim.lease), this.config.outboxLeaseSeconds],
+      )) as Array<{ id: string; lease: string }>;
+      const renewed = new Map(rows.map((row) => [row.id, row.lease]));
+      for (const claim of claims) {
+        const lease = renewed.get(claim.message.id);
+        if (lease) claim.lease = lease;
+        else if (this.inFlight.has(claim.message.id)) {
+          this.logger.warn({ event: 'email_lease_lost', ...logFields(claim.message) }, 'lease of an email being sent was lost; it may be sent twice');
+        }
+      }
+    } catch (error) {
+      this.outage.check(error);
+    }
   }
 
   /** One statement (atomic without a transaction): the messages are sent, and their attempts are recorded. */
@@ -259,7 +338,7 @@ export class OutboxWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
 interface ClaimedMessage {
   message: OutboxMessage;
-  /** The lease this instance wrote (next_attempt_at as text, microseconds intact). */
+  /** The lease this instance wrote (next_attempt_at as text, microseconds intact); renewed while sending. */
   lease: string;
   mail: ComposedMail | null;
 }

@@ -59,6 +59,16 @@ export class MetricsService {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly connectionsRefused = new Counter({
+    name: 'hub_connections_refused_total',
+    help: 'Connections closed on arrival because their client address had MAX_CONNECTIONS_PER_IP open already',
+    registers: [this.registry],
+  });
+  readonly databaseOutages = new Counter({
+    name: 'hub_database_outages_total',
+    help: 'Times the database became unavailable (each outage counted once, however many requests it failed with 503)',
+    registers: [this.registry],
+  });
   readonly revocations = new Counter({
     name: 'hub_revocations_total',
     help: 'Peers revoked through the admin API',

@@ -5,6 +5,7 @@ import { PeerDomains } from '../peer-record/peer-domains.js';
 import { FixedWindowCounter } from '../rate-limit/fixed-window.js';
 import { TooManyRequestsException } from '../rate-limit/too-many-requests.exception.js';
 import { buildReport, type FederationTestReport } from './federation-report.js';
+import { rateKey } from '../rate-limit/client-address.js';
 
 /** Per query and DNS server: long enough for a slow resolver, short enough that a dead one is reported quickly. */
 const DNS_TIMEOUT_MS = 2000;
@@ -48,7 +49,7 @@ export class FederationTester {
     const running = this.inFlight.get(domain);
     if (running) return { report: await running, cached: false };
 
-    this.limit(this.perIp, clientIp, `rate limit: too many federation tests from ${clientIp} (RATE_TESTER_CHECKS_PER_IP_PER_MINUTE)`, 'check_ip');
+    this.limit(this.perIp, rateKey(clientIp, this.config.rateIpv6Prefix), `rate limit: too many federation tests from ${clientIp} (RATE_TESTER_CHECKS_PER_IP_PER_MINUTE)`, 'check_ip');
     this.limit(this.global, 'all', 'rate limit: too many federation tests on this hub right now (RATE_TESTER_CHECKS_PER_MINUTE)', 'check_global');
     const run = this.run(domain, selfUrl).finally(() => this.inFlight.delete(domain));
     this.inFlight.set(domain, run);
@@ -84,6 +85,7 @@ export class FederationTester {
       domain,
       ok: false,
       entries: [{ record: 'public-key', name: domain, type: 'TXT', ok: false, found: `DNS could not be asked (${message})`, expected: 'an answer from DNS', couldNotCheck: true }],
+      unanswered: ['public-key'],
     };
   }
 

@@ -8,6 +8,10 @@ export class PeerDomains {
   constructor(private readonly config: HubConfig) {}
 
   normalize(raw: unknown, field = 'domain'): string {
-    return normalizeDomain(raw, { requirePublicSuffix: this.config.requirePublicSuffix, field });
+    return normalizeDomain(raw, {
+      requirePublicSuffix: this.config.requirePublicSuffix,
+      allowMixedScript: this.config.allowMixedScriptNames,
+      field,
+    });
   }
 }

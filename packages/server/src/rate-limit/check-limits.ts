@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HubConfig } from '../config/hub-config.js';
+import { rateKey } from './client-address.js';
 import { FixedWindowCounter } from './fixed-window.js';
 import { TooManyRequestsException } from './too-many-requests.exception.js';
 
@@ -22,7 +23,8 @@ export class CheckRateLimits {
 
   /** A client asking for a check: 429 past its limit. */
   checkClient(ip: string): void {
-    const { allowed, retryAfterSeconds } = this.perIp.hit(ip);
+    // Keyed like every per-IP limit: an IPv6 client by its network (RATE_IPV6_PREFIX).
+    const { allowed, retryAfterSeconds } = this.perIp.hit(rateKey(ip, this.config.rateIpv6Prefix));
     if (!allowed) {
       throw new TooManyRequestsException(
         `rate limit: too many ownership checks asked from ${ip} (RATE_IP_OWNERSHIP_CHECKS_PER_MINUTE); retry in ${retryAfterSeconds} s`,

@@ -30,7 +30,7 @@ Options:
   -h, --help             this help
 
 Exit: 0 the set-up works (peers can resolve the domain through DNS, or through the hub)
-      1 it does not · 2 usage error, or DNS could not be asked at all
+      1 it does not · 2 usage error, or could not check (DNS did not answer)
 
 Example:
   federation-hub check chat.example.com --hub https://hub.example.org --public-key-file public.pem`,
@@ -44,27 +44,30 @@ Example:
         dnsServers: values.dns,
         timeoutMs,
         publicKey,
-        minRsaBits: intOption('min-rsa-bits', values['min-rsa-bits'], 512, 16384),
+        minRsaBits: intOption('min-rsa-bits', values['min-rsa-bits'], 512, 8192),
       });
       const keys = proofKeys({ hubJwks: hubJwksOption(values['hub-jwks']), timeoutMs: timeoutMs ?? 3000 });
       const hub = values.hub === undefined ? undefined : await checkHub(dns.domain, { hubUrl: values.hub, timeoutMs, publicKey, proofKeys: keys });
       const works = dns.ok || hub?.ok === true;
-      const dnsUnreachable = dns.entries.every((entry) => entry.found.startsWith('no answer'));
+      // Nothing can be concluded about records DNS did not answer: "could not check" (exit 2), not "does not work".
+      const couldNotCheck = !works && dns.unanswered.length > 0;
 
-      if (values.json) io.out(JSON.stringify({ dns, hub: hub ?? null, works }));
-      else printReport(io, dns, hub, works);
+      if (values.json) io.out(JSON.stringify({ dns, hub: hub ?? null, works, checked: !couldNotCheck }));
+      else printReport(io, dns, hub, works, couldNotCheck);
       if (works) return EXIT.ok;
-      return dnsUnreachable && !hub ? EXIT.usageOrNetwork : EXIT.no;
+      return couldNotCheck ? EXIT.usageOrNetwork : EXIT.no;
     } catch (error) {
       return reportFailure(error, io, 'check');
     }
   },
 };
 
-function printReport(io: Io, dns: DnsCheckReport, hub: HubCheck | undefined, works: boolean): void {
+function printReport(io: Io, dns: DnsCheckReport, hub: HubCheck | undefined, works: boolean, couldNotCheck: boolean): void {
   const { domain } = dns;
   io.out(`Federation set-up of ${domain}`);
-  for (const entry of dns.entries) {
+  // DNS answered nothing: one line for the reason, not one per record.
+  if (dns.noAnswer) io.out(`✗ DNS: ${dns.noAnswer}`);
+  for (const entry of dns.noAnswer ? [] : dns.entries) {
     io.out(`${entry.ok ? '✓' : '✗'} ${entry.type} ${entry.name}: ${entry.found}`);
     if (!entry.ok) {
       io.out(`    expected: ${entry.expected}`);
@@ -81,5 +84,7 @@ function printReport(io: Io, dns: DnsCheckReport, hub: HubCheck | undefined, wor
   io.out('');
   if (dns.ok) io.out(`The DNS set-up works: peers will reach ${dns.url}.`);
   else if (works) io.out('The DNS set-up does not work, but the hub answers for this domain: peers will find it through the hub.');
+  else if (dns.noAnswer) io.out('Could not check: DNS did not answer. Check that the DNS server is reachable (--dns host:port).');
+  else if (couldNotCheck) io.out(`Could not check: DNS did not answer for ${dns.unanswered.length} of ${dns.entries.length} records. Try again, or ask another server (--dns).`);
   else io.out('The set-up does NOT work: peers cannot find this server. Apply the fixes above.');
 }

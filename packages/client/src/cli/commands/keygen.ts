@@ -64,7 +64,7 @@ Example:
       const publicPath = join(dir, PUBLIC_FILE);
       const existing = [privatePath, publicPath].filter((path) => existsSync(path));
       if (existing.length > 0 && !values.force) {
-        io.err(`${existing.join(' and ')} already exist(s); not overwriting a key pair (use --force to replace it)`);
+        io.err(`federation-hub keygen: ${existing.join(' and ')} already exist(s); not overwriting a key pair (use --force to replace it)`);
         return EXIT.no;
       }
 

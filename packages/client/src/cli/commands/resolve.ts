@@ -37,7 +37,7 @@ Example:
         hubUrl: values.hub,
         hubJwks: hubJwksOption(values['hub-jwks']),
         timeoutMs: timeoutOption(values.timeout),
-        minRsaBits: intOption('min-rsa-bits', values['min-rsa-bits'], 512, 16384),
+        minRsaBits: intOption('min-rsa-bits', values['min-rsa-bits'], 512, 8192),
       });
       const peer = await resolver.resolve(positionals[0]!);
       if (values.json) {
@@ -47,6 +47,13 @@ Example:
       const key = parsePublicKey(peer.publicKey, { minRsaBits: 0 });
       io.out(`${peer.domain} → ${peer.url}`);
       io.out(`  source:      ${peer.source === 'dns' ? 'DNS' : 'hub'}`);
+      if (peer.source === 'hub') {
+        io.out(
+          peer.proofVerified
+            ? "  proof:       verified against the hub's signing keys"
+            : "  proof:       NOT verified (no --hub-jwks given): trusted on the hub's HTTPS connection alone",
+        );
+      }
       io.out(`  key:         ${describePublicKey(key)}, fingerprint ${formatFingerprint(key.fingerprint)}`);
       io.out(`  valid until: ${peer.expiresAt.toISOString()}`);
       return EXIT.ok;
