@@ -1,13 +1,12 @@
-import { domainToUnicode } from 'node:url';
+import { displayDomain as bothForms } from '@federation-hub/client/protocol';
 
 /**
- * A domain as people read it: `münchen.de (xn--mnchen-3ya.de)` for an internationalised name, the name itself
- * otherwise. Stop-gap until the hardening work's display helper lands; pages and emails call only this, so
- * swapping it is one file. Invalid punycode stays as written (domainToUnicode returns it unchanged).
+ * A domain as people read it in pages and emails: `münchen.de (xn--mnchen-3ya.de)` for an internationalised name,
+ * the name itself otherwise. The two forms come from the protocol rules (displayDomain there); this is the wording.
  */
 export function displayDomain(ascii: string): string {
-  const unicode = domainToUnicode(ascii);
-  return unicode && unicode !== ascii ? `${unicode} (${ascii})` : ascii;
+  const { unicode } = bothForms(ascii);
+  return unicode !== ascii ? `${unicode} (${ascii})` : ascii;
 }
 
 /** The host of a URL, for display (IDN-aware like displayDomain). */
