@@ -24,3 +24,5 @@ export { orderSrv } from './srv-order.js';
 export { DnsClient, DnsQueryFailed, type DnsAnswer, type DnsClientOptions } from './dns/client.js';
 // The shared rules, so that a chat server validates its own settings exactly as the hub and its peers do.
 export * from './protocol/index.js';
+// The transparency log: Merkle proofs, signed notes, checkpoints and the leaf encoding (docs/transparency-log.md).
+export * from './log/index.js';
