@@ -1,0 +1,73 @@
+import { formatFingerprint } from '@federation-hub/client/protocol';
+import { html } from '../registration/html.js';
+import { changedFields, type OwnerNoticeFacts } from './owner-notice.js';
+
+export interface OwnerNoticeEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const FIELD_WORDS = { key: 'public key', url: 'server URL', contact: 'contact address', reinstated: 'record (reinstated after a revocation)' } as const;
+
+/**
+ * The notice to the contact of a record that just changed: what changed, when, the new fingerprint, and what to do
+ * if they did not ask for it. It carries no link to act on, so there is nothing to phish with and nothing to
+ * prefetch; it points to the commands that show and watch the domain's log instead.
+ */
+export function ownerNoticeEmail(facts: OwnerNoticeFacts, hubUrl: string): OwnerNoticeEmail {
+  const { domain } = facts;
+  const fields = changedFields(facts).map((field) => FIELD_WORDS[field]);
+  const what =
+    facts.action === 'remove'
+      ? `${domain} was removed from the hub: other chat servers no longer find it here.`
+      : facts.action === 'revoke'
+        ? `An operator of the hub revoked ${domain}: lookups no longer return it. Reason given: ${facts.reason}`
+        : `A new ${fields.join(', ')} for ${domain} was confirmed: other chat servers now reach it ${facts.next!.url === facts.previous.url ? 'at the same URL' : `at ${facts.next!.url}`} and encrypt to the new key.`;
+  const subject =
+    facts.action === 'remove'
+      ? `${domain} was removed from the federation hub`
+      : facts.action === 'revoke'
+        ? `${domain} was revoked on the federation hub`
+        : `The ${fields.join(', ')} of ${domain} changed on the federation hub`;
+
+  const facts_: Array<[string, string]> = [
+    ['Domain', domain],
+    ['Changed at', facts.at],
+    ['Change', facts.action === 'update' ? `new ${fields.join(', ')}` : facts.action === 'remove' ? 'removed' : 'revoked by an operator'],
+    ...(facts.next
+      ? ([
+          ['New public key fingerprint (SHA-256)', formatFingerprint(facts.next.fingerprint)],
+          ['New server URL', facts.next.url],
+          ['New contact', facts.next.contact],
+        ] as Array<[string, string]>)
+      : []),
+    ...(facts.reason !== null ? ([['Reason', facts.reason]] as Array<[string, string]>) : []),
+    ['Previous public key fingerprint (SHA-256)', formatFingerprint(facts.previous.fingerprint)],
+    ['Previous server URL', facts.previous.url],
+    ...(facts.logIndex !== null ? ([['Transparency log entry', String(facts.logIndex)]] as Array<[string, string]>) : []),
+  ];
+  const why = `You get this because ${facts.previous.contact} was the contact of the record for ${domain} before this change.`;
+  const monitor = `federation-hub monitor ${domain} --hub ${hubUrl}`;
+  const ifNot = [
+    'If you did not ask for this change, someone who can read mail for your domain\'s contact address (or the hub\'s operator) made it:',
+    `1. Check who can read ${facts.next?.contact ?? facts.previous.contact} and the mail for ${domain}; change those passwords.`,
+    `2. Put your own record back: register your server's URL and key again (federation-hub register --hub ${hubUrl} ...); the hub emails a confirmation link to the contact.`,
+    `3. Tell the hub's operator (reply to this email), and tell your peers that the key changed without your consent.`,
+    `4. See every change the hub has published for ${domain}, and watch for the next one from cron: ${monitor}`,
+  ];
+
+  const text = [why, '', what, '', ...facts_.map(([label, value]) => `${label}: ${value}`), '', 'If this was you, nothing else is needed.', '', ...ifNot].join('\n');
+
+  const body = html`<!doctype html>
+<html lang="en"><body style="font-family:sans-serif;line-height:1.5;max-width:36rem">
+<p>${why}</p>
+<p>${what}</p>
+<table>${facts_.map(([label, value]) => html`<tr><th align="left" style="padding-right:1em">${label}</th><td><code>${value}</code></td></tr>`)}</table>
+<p>If this was you, nothing else is needed.</p>
+<p>${ifNot[0]!}</p>
+<ol>${ifNot.slice(1).map((step) => html`<li>${step.replace(/^\d\. /, '')}</li>`)}</ol>
+</body></html>`;
+
+  return { subject, text, html: body.value };
+}
