@@ -10,7 +10,9 @@ import {
   type RegistrationConfirmed,
   type RegistrationRequest,
 } from './protocol/index.js';
-import { HubUnavailable, InvalidPeerRecord, RegistrationRefused } from './errors.js';
+import { HubLogProofInvalid, HubUnavailable, InvalidPeerRecord, RegistrationRefused } from './errors.js';
+import type { HubLogVerifier } from './hub-log-verifier.js';
+import type { LogEntry } from './log/entry.js';
 import { DEFAULT_HUB_TIMEOUT_MS, hubBase, hubMessage, hubRequest, maxAgeSeconds, retryAfterSeconds } from './http.js';
 import { type ProofKeys, unverifiedExpiry, verifyProof } from './proof.js';
 
@@ -21,6 +23,8 @@ export type HubLookup =
       key: ParsedPublicKey;
       /** Epoch ms after which the answer must not be used: the proof's exp or Cache-Control, whichever is first. */
       expiresAt: number;
+      /** The transparency log entry the answer rests on, when the log was checked (logVerifier). */
+      logEntry?: LogEntry;
     }
   | { kind: 'not-found'; detail: string; maxAgeSeconds?: number };
 
@@ -30,6 +34,8 @@ export interface HubLookupOptions {
   proofKeys?: ProofKeys;
   minRsaBits?: number;
   now?: () => number;
+  /** When set, the answer's `log` evidence must hold (hub-log-verifier.ts), or the answer is refused. */
+  logVerifier?: HubLogVerifier;
 }
 
 /** Hub answers without any caching hint are kept this long. */
@@ -65,14 +71,27 @@ export async function lookupOnHub(hubUrl: string, domain: string, options: HubLo
   if (answer.fingerprint !== key.fingerprint) throw new InvalidPeerRecord(domain, 'hub', 'fingerprint does not match public_key');
 
   const expiries = [now() + (maxAgeSeconds(response.headers) ?? DEFAULT_HUB_MAX_AGE_SECONDS) * 1000];
+  let signedLogIndex: unknown;
   if (options.proofKeys) {
     const claims = await verifyProof(answer, domain, options.proofKeys, base);
     expiries.push(claims.exp * 1000);
+    signedLogIndex = (claims as { log_index?: unknown }).log_index;
   } else {
     const exp = unverifiedExpiry(answer.proof);
     if (exp !== undefined) expiries.push(exp * 1000);
   }
-  return { kind: 'found', url, key, expiresAt: Math.min(...expiries) };
+  if (!options.logVerifier) return { kind: 'found', url, key, expiresAt: Math.min(...expiries) };
+  const logEntry = await options.logVerifier.verifyAnswer((answer as { log?: unknown }).log, {
+    domain,
+    url,
+    publicKey: key.pem,
+    fingerprint: key.fingerprint,
+  });
+  // The proof signs the entry's index: an answer whose log object was swapped for another entry's is refused too.
+  if (signedLogIndex !== undefined && signedLogIndex !== logEntry.index) {
+    throw new HubLogProofInvalid(base, `the proof signs log entry ${String(signedLogIndex)}, the answer's log object is entry ${logEntry.index}`, domain);
+  }
+  return { kind: 'found', url, key, expiresAt: Math.min(...expiries), logEntry };
 }
 
 function checkAnswerShape(json: unknown, domain: string): PeerAnswer {
