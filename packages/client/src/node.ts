@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { normalizeDomain, normalizePeerUrl, parsePublicKey, ProtocolError } from './protocol/index.js';
 import { FederationError } from './errors.js';
 import { registerWithHub, type RegistrationResult } from './hub-api.js';
+import { FederationResolver, type FederationResolverOptions } from './resolver.js';
 
 /** The statuses of the seed's federation screen, word for word. */
 export const NODE_STATUS = {
@@ -46,12 +47,26 @@ export class FederationNode extends EventEmitter<{ status: [StatusChange] }> {
   private run = 0;
   /** The hub's answer to the last registration (pending: which mailbox got the link). */
   registration: RegistrationResult | undefined;
+  private peers: FederationResolver | undefined;
 
   constructor(
     private settings: FederationSettings,
-    private readonly options: { timeoutMs?: number } = {},
+    private readonly options: {
+      timeoutMs?: number;
+      /**
+       * How `resolver` finds peers (its hub is the settings' hubUrl). With `logKey` (and `logStateFile`), every hub
+       * answer is checked against the hub's transparency log: see FederationResolverOptions.
+       */
+      resolver?: Omit<FederationResolverOptions, 'hubUrl'>;
+    } = {},
   ) {
     super();
+  }
+
+  /** The resolver to find peers with: DNS first, then the settings' hub; made on first use, again after update(). */
+  get resolver(): FederationResolver {
+    this.peers ??= new FederationResolver({ timeoutMs: this.options.timeoutMs, ...this.options.resolver, hubUrl: this.settings.hubUrl || undefined });
+    return this.peers;
   }
 
   get status(): NodeStatus | undefined {
@@ -100,6 +115,7 @@ export class FederationNode extends EventEmitter<{ status: [StatusChange] }> {
   /** New settings from the screen: applied at once. */
   async update(settings: FederationSettings): Promise<NodeStatus> {
     this.settings = settings;
+    this.peers = undefined;
     return this.start();
   }
 

@@ -3,10 +3,12 @@ import { EXIT } from './args.js';
 import { type Command, type Io, processIo } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { keygenCommand } from './commands/keygen.js';
+import { logCommand } from './commands/log.js';
+import { monitorCommand } from './commands/monitor.js';
 import { registerCommand } from './commands/register.js';
 import { resolveCommand } from './commands/resolve.js';
 
-const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, keygenCommand];
+const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, keygenCommand, logCommand, monitorCommand];
 
 const USAGE = `Usage: federation-hub <command> [options]
 
