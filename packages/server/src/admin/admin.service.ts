@@ -8,6 +8,7 @@ import { PeerEvents } from '../peer-record/peer-events.js';
 import { Peer } from '../peer-record/peer.entity.js';
 import { VerificationRequest } from '../registration/verification-request.entity.js';
 import { lockDomain } from '../registration/domain-lock.js';
+import { TransparencyLog } from '../transparency-log/transparency-log.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -21,6 +22,7 @@ export class AdminService {
     private readonly outbox: OutboxService,
     private readonly events: PeerEvents,
     private readonly metrics: MetricsService,
+    private readonly log: TransparencyLog,
   ) {}
 
   async listPeers(page = 1, perPage = DEFAULT_PAGE_SIZE, domainFilter?: string) {
@@ -72,9 +74,15 @@ export class AdminService {
       await lockDomain(manager, domain);
       const found = await manager.findOneBy(Peer, { domain });
       if (!found) throw new NotFoundException(`domain: ${domain} is not registered with this hub`);
+      // The record as it was before the revocation.
+      const previous = { ...found };
+      const alreadyRevoked = found.revokedAt !== null;
       found.revokedAt = new Date();
       found.revokedReason = reason;
       await manager.save(found);
+      // Logged once, in this transaction: revoking a revoked peer again changes nothing lookups return.
+      const logged = alreadyRevoked ? null : await this.log.append(manager, { domain, action: 'revoke', reason }, found.revokedAt);
+      // The owner notice (owner-notices/) goes here, from `previous` and `logged`.
       await this.events.changed(manager, domain);
       return found;
     });

@@ -7,6 +7,7 @@ import { PgListener } from '../database/pg-listener.js';
 import { PreparedStatement } from '../database/prepared-statement.js';
 import type { LookupResponse } from '@federation-hub/client/protocol';
 import { SigningService } from '../signing/signing.service.js';
+import { LogProofs } from '../transparency-log/log-proofs.js';
 import { LookupCache } from './lookup-cache.js';
 import { PeerEvents } from '../peer-record/peer-events.js';
 import type { Peer } from '../peer-record/peer.entity.js';
@@ -63,6 +64,7 @@ export class LookupService implements OnModuleInit {
     private readonly signing: SigningService,
     private readonly listener: PgListener,
     private readonly events: PeerEvents,
+    private readonly logProofs: LogProofs,
   ) {
     this.cache = new LookupCache(config.lookupCacheEntries);
   }
@@ -124,10 +126,18 @@ export class LookupService implements OnModuleInit {
       fingerprint: peer.fingerprint,
       confirmed_at: peer.confirmedAt.toISOString(),
     };
-    const { proof, expiresAt } = await this.signing.sign(subject, now);
-    const response: LookupResponse = { peer: { ...subject, proof } };
+    // The log object is built once per answer and cached with it: the hot path serves it at no extra cost.
+    // A cached answer keeps its checkpoint until it is refreshed; the proof stays valid for that checkpoint.
+    const logged = await this.logProofs.forRecord(peer);
+    const { proof, expiresAt } = await this.signing.sign(logged ? { ...subject, log_index: logged.log.index } : subject, now);
+    const response: LookupResponse = {
+      peer: { ...subject, key_since: logged?.keySince?.toISOString() ?? null, log: logged?.log ?? null, proof },
+    };
     const bytes = Buffer.from(JSON.stringify(response));
-    const lifetimeMs = expiresAt.getTime() - now.getTime();
+    // Without a log object (no checkpoint covered the entry yet), ask again once the next checkpoint is due.
+    const lifetimeMs = logged
+      ? expiresAt.getTime() - now.getTime()
+      : Math.min(expiresAt.getTime() - now.getTime(), 2 * this.config.logCheckpointSeconds * 1000);
     return {
       bytes,
       etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,

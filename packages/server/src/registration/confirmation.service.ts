@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { Peer } from '../peer-record/peer.entity.js';
 import { PeerEvents } from '../peer-record/peer-events.js';
+import { TransparencyLog, type Appended } from '../transparency-log/transparency-log.js';
 import { isWellFormedToken, hashToken, tokenMatches } from './tokens.js';
 import { VerificationRequest } from './verification-request.entity.js';
 import { VerificationToken } from './verification-token.entity.js';
@@ -13,7 +14,7 @@ export type LinkProblem = 'unknown' | 'expired' | 'used' | 'superseded';
 export type LinkState = { ok: true; request: VerificationRequest } | { ok: false; problem: LinkProblem; request?: VerificationRequest };
 
 export type ConfirmationResult =
-  | { ok: true; request: VerificationRequest; peer: Peer | null }
+  | { ok: true; request: VerificationRequest; peer: Peer | null; logged: Appended | null }
   | { ok: false; problem: LinkProblem; request?: VerificationRequest };
 
 /**
@@ -28,6 +29,7 @@ export class ConfirmationService {
     private readonly dataSource: DataSource,
     private readonly events: PeerEvents,
     private readonly metrics: MetricsService,
+    private readonly log: TransparencyLog,
   ) {}
 
   inspect(token: string): Promise<LinkState> {
@@ -39,7 +41,12 @@ export class ConfirmationService {
       const state = await this.find(manager, token, true);
       if (!state.ok) return state;
       const { request } = state;
+      // The record being replaced or removed, locked: the log tells a registration from an update by it.
+      const previous = await manager.findOne(Peer, { where: { domain: request.domain }, lock: { mode: 'pessimistic_write' } });
+      const now = new Date();
       let peer: Peer | null = null;
+      // The log entry is written in this transaction: it exists exactly when the change does.
+      let logged: Appended | null = null;
       if (request.action === 'register') {
         peer = manager.create(Peer, {
           domain: request.domain,
@@ -47,26 +54,44 @@ export class ConfirmationService {
           publicKey: request.publicKey!,
           fingerprint: request.fingerprint!,
           contact: request.contact,
-          confirmedAt: new Date(),
+          confirmedAt: now,
           revokedAt: null,
           revokedReason: null,
         });
         await manager.upsert(Peer, peer, ['domain']);
+        logged = await this.log.append(
+          manager,
+          {
+            domain: request.domain,
+            action: previous && !previous.revokedAt ? 'update' : 'register',
+            url: peer.url,
+            publicKey: peer.publicKey,
+            fingerprint: peer.fingerprint,
+          },
+          now,
+        );
       } else {
         await manager.delete(Peer, { domain: request.domain });
+        if (previous) logged = await this.log.append(manager, { domain: request.domain, action: 'remove' }, now);
       }
       request.status = 'confirmed';
-      request.completedAt = new Date();
+      request.completedAt = now;
       await manager.save(request);
       await this.events.changed(manager, request.domain);
-      return { ok: true, request, peer };
+      return { ok: true, request, peer, logged };
     });
     if (result.ok) {
       this.events.committed(result.request.domain);
       this.metrics.confirmations.inc({ action: result.request.action });
       const event = result.request.action === 'register' ? 'confirmed' : 'removed';
       this.logger.log(
-        { event, domain: result.request.domain, requestId: result.request.id, fingerprint: result.request.fingerprint },
+        {
+          event,
+          domain: result.request.domain,
+          requestId: result.request.id,
+          fingerprint: result.request.fingerprint,
+          logIndex: result.logged?.index ?? null,
+        },
         `${result.request.domain} ${event}`,
       );
     }

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Checkpoints } from './checkpoints.js';
+import { inclusionFromStore } from './node-store.js';
+import { TransparencyLog } from './transparency-log.js';
+
+/** `peer.log` of a lookup answer: the domain's current entry, its inclusion proof, and the checkpoint it is for. */
+export interface PeerLog {
+  index: number;
+  tree_size: number;
+  leaf: string;
+  inclusion: string[];
+  checkpoint: string;
+}
+
+/** What lookups add to an answer from the log. */
+@Injectable()
+export class LogProofs {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly log: TransparencyLog,
+    private readonly checkpoints: Checkpoints,
+  ) {}
+
+  /**
+   * The log object for the record a lookup is about to answer, and when its key was first confirmed.
+   * null when the log's newest entry for the domain is not this record (a peer confirmed before the log existed),
+   * or when no checkpoint covers the entry within LOG_CHECKPOINT_SECONDS + 1 s.
+   */
+  async forRecord(record: { domain: string; url: string; fingerprint: string }): Promise<{ log: PeerLog; keySince: Date | null } | null> {
+    const current = await this.log.current(this.dataSource, record.domain);
+    if (!current || current.entry.url !== record.url || current.entry.fingerprint !== record.fingerprint) return null;
+    const checkpoint = await this.checkpoints.covering(current.index);
+    if (!checkpoint) return null;
+    const inclusion = await inclusionFromStore(this.dataSource, current.index, checkpoint.size);
+    return {
+      log: {
+        index: current.index,
+        tree_size: checkpoint.size,
+        leaf: current.leaf.toString('base64'),
+        inclusion: inclusion.map((hash) => hash.toString('base64')),
+        checkpoint: checkpoint.note,
+      },
+      keySince: current.keySince,
+    };
+  }
+}

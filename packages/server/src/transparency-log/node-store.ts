@@ -1,0 +1,53 @@
+import { consistencyProof, foldSubtrees, inclusionProof, perfectSubtrees, type SubtreeReader } from '@federation-hub/client';
+
+/** Anything TypeORM runs raw SQL on: an EntityManager, a QueryRunner, the DataSource. */
+export interface SqlRunner {
+  query(query: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+const ZERO = Buffer.alloc(32);
+
+/**
+ * Builds proofs from log_nodes. A proof's ranges are known from the sizes alone, so a first, dry run of the pure
+ * proof builder lists them; their perfect subtrees (at most 2·log2 n) are read in ONE indexed query; the second run
+ * folds them. No proof ever scans the log.
+ */
+export async function buildProof(
+  db: SqlRunner,
+  build: (hashAt: SubtreeReader) => Buffer[],
+): Promise<Buffer[]> {
+  const ranges: Array<[number, number]> = [];
+  build((start, end) => {
+    ranges.push([start, end]);
+    return ZERO;
+  });
+  const wanted = new Map<string, { level: number; index: number }>();
+  for (const [start, end] of ranges) {
+    for (const node of perfectSubtrees(start, end)) wanted.set(`${node.level}:${node.index}`, node);
+  }
+  const nodes = await readNodes(db, [...wanted.values()]);
+  return build((start, end) => foldSubtrees(perfectSubtrees(start, end).map((node) => nodes.get(`${node.level}:${node.index}`)!)));
+}
+
+export function inclusionFromStore(db: SqlRunner, index: number, treeSize: number): Promise<Buffer[]> {
+  return buildProof(db, (hashAt) => inclusionProof(index, treeSize, hashAt));
+}
+
+export function consistencyFromStore(db: SqlRunner, first: number, second: number): Promise<Buffer[]> {
+  return buildProof(db, (hashAt) => consistencyProof(first, second, hashAt));
+}
+
+async function readNodes(db: SqlRunner, wanted: Array<{ level: number; index: number }>): Promise<Map<string, Buffer>> {
+  const found = new Map<string, Buffer>();
+  if (wanted.length === 0) return found;
+  const rows = (await db.query(
+    `SELECT n.level, n.idx, n.hash
+       FROM unnest($1::smallint[], $2::bigint[]) AS wanted (level, idx)
+       JOIN log_nodes n ON n.level = wanted.level AND n.idx = wanted.idx`,
+    [wanted.map((node) => node.level), wanted.map((node) => String(node.index))],
+  )) as Array<{ level: number; idx: string; hash: Buffer }>;
+  for (const row of rows) found.set(`${row.level}:${row.idx}`, row.hash);
+  // Every perfect subtree below the log's size exists once its last leaf is committed; a gap is a broken store.
+  if (found.size !== wanted.length) throw new Error(`log_nodes lacks ${wanted.length - found.size} node(s) of a proof`);
+  return found;
+}
