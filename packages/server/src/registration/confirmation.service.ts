@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { OutboxService } from '../mail/outbox.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { noticePreviousOwner } from '../owner-notices/owner-notice.js';
 import { Peer } from '../peer-record/peer.entity.js';
 import { PeerEvents } from '../peer-record/peer-events.js';
 import { TransparencyLog, type Appended } from '../transparency-log/transparency-log.js';
@@ -14,7 +16,7 @@ export type LinkProblem = 'unknown' | 'expired' | 'used' | 'superseded';
 export type LinkState = { ok: true; request: VerificationRequest } | { ok: false; problem: LinkProblem; request?: VerificationRequest };
 
 export type ConfirmationResult =
-  | { ok: true; request: VerificationRequest; peer: Peer | null; logged: Appended | null }
+  | { ok: true; request: VerificationRequest; peer: Peer | null; logged: Appended | null; noticed: boolean }
   | { ok: false; problem: LinkProblem; request?: VerificationRequest };
 
 /**
@@ -30,6 +32,7 @@ export class ConfirmationService {
     private readonly events: PeerEvents,
     private readonly metrics: MetricsService,
     private readonly log: TransparencyLog,
+    private readonly outbox: OutboxService,
   ) {}
 
   inspect(token: string): Promise<LinkState> {
@@ -74,14 +77,24 @@ export class ConfirmationService {
         await manager.delete(Peer, { domain: request.domain });
         if (previous) logged = await this.log.append(manager, { domain: request.domain, action: 'remove' }, now);
       }
+      // The contact of the record being replaced or removed hears of it, in this same transaction.
+      const noticed = await noticePreviousOwner(
+        manager,
+        previous,
+        request.action === 'register'
+          ? { action: 'update', url: request.url!, fingerprint: request.fingerprint!, contact: request.contact }
+          : { action: 'remove' },
+        { at: logged?.time ?? now, logIndex: logged?.index ?? null },
+      );
       request.status = 'confirmed';
       request.completedAt = now;
       await manager.save(request);
       await this.events.changed(manager, request.domain);
-      return { ok: true, request, peer, logged };
+      return { ok: true, request, peer, logged, noticed };
     });
     if (result.ok) {
       this.events.committed(result.request.domain);
+      if (result.noticed) this.outbox.nudge();
       this.metrics.confirmations.inc({ action: result.request.action });
       const event = result.request.action === 'register' ? 'confirmed' : 'removed';
       this.logger.log(
