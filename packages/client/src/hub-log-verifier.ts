@@ -86,7 +86,9 @@ export class HubLogVerifier {
   async verifyAnswer(log: unknown, record: AnsweredRecord): Promise<LogEntry> {
     return this.serial(async () => {
       await this.load();
-      const checkpoint = openCheckpoint((log as { checkpoint?: unknown } | undefined)?.checkpoint, await this.verifierKeys(), this.hubUrl, record.domain);
+      // Peers confirmed before the hub had a log have none (log: null): refused, there is nothing to check.
+      if (typeof log !== 'object' || log === null) throw new HubLogProofInvalid(this.hubUrl, 'the answer carries no log object', record.domain);
+      const checkpoint = openCheckpoint((log as { checkpoint?: unknown }).checkpoint, await this.verifierKeys(), this.hubUrl, record.domain);
       const entry = verifyPeerInclusion(log, record, checkpoint, this.hubUrl);
       await this.advance(checkpoint);
       return entry;

@@ -57,7 +57,7 @@ Example (cron, hourly; cron mails what it prints):
       const { checkpoint } = await verifier.audit();
       const entries = await verifiedEntries(new LogApi(verifier.hubUrl, timeoutMs), verifier, domain, start, checkpoint);
 
-      if (entries.length === 0) io.out(`${domain}: no new log entries (entries ${start} to ${checkpoint.size - 1} checked, log ${checkpoint.origin})`);
+      if (entries.length === 0) io.out(`${domain}: no new log entries (log ${checkpoint.origin}, tree size ${checkpoint.size})`);
       else io.out(`${domain}: ${entries.length} new log ${entries.length === 1 ? 'entry' : 'entries'} (log ${checkpoint.origin}, tree size ${checkpoint.size}, each verified in it):`);
       for (const entry of entries) io.out(`  ${describeEntry(entry)}`);
 

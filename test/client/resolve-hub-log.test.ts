@@ -1,0 +1,200 @@
+/**
+ * FederationResolver with the log check, against real hubs on a real PostgreSQL: a key swapped in a lookup answer
+ * on its way (a real HTTP proxy), and a hub whose log was rewritten in its database.
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import {
+  FederationNode,
+  FederationResolver,
+  type FederationResolverOptions,
+  HubLogInconsistent,
+  HubLogProofInvalid,
+  verifierKey,
+} from '../../packages/client/src/index.js';
+import { parsePublicKey } from '../../packages/client/src/protocol/index.js';
+import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
+import { registerAndConfirm } from '../support/flows.js';
+import { startMailingHub, type MailingTestHub } from '../support/hub.js';
+import { generateTestKeyPair } from '../support/keys.js';
+import { type HubProxy, startHubProxy } from './hub-proxy.js';
+import { checkpointCovering, rewindLog, sizeOf } from './log-tamper.js';
+
+const alphaKey = generateTestKeyPair({ type: 'ed25519' });
+const betaKey = generateTestKeyPair({ type: 'ec', curve: 'P-256' });
+const HUB_ENV = { LOG_CHECKPOINT_SECONDS: '1', RATE_DOMAIN_COOLDOWN_SECONDS: '0', RATE_DOMAIN_DAILY_CAP: '50' };
+
+async function confirmPeer(hub: MailingTestHub, domain: string, publicPem: string, url = `https://${domain}`): Promise<void> {
+  await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain, url, public_key: publicPem });
+}
+
+async function logKeyOf(hub: MailingTestHub): Promise<string> {
+  const answer = await fetch(`${hub.url}/.well-known/federation-hub/log-key`);
+  assert.equal(answer.status, 200);
+  return (await answer.text()).trim();
+}
+
+const savedCheckpoint = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { checkpoint: string }).checkpoint;
+
+describe('resolve() checks the hub answer against the transparency log', () => {
+  let hub: MailingTestHub;
+  let proxy: HubProxy;
+  let dns: TestDnsServer;
+  let logKey: string;
+  let work: string;
+  const resolver = (options: FederationResolverOptions = {}) =>
+    new FederationResolver({ dnsServers: [dns.address], hubUrl: proxy.url, timeoutMs: 3000, logKey, ...options });
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'hub-log-client-'));
+    hub = await startMailingHub('client_hub_log', HUB_ENV);
+    proxy = await startHubProxy(hub.url);
+    dns = await startDnsServer({}); // knows nothing: every domain falls back to the hub
+    await confirmPeer(hub, 'alpha.example.com', alphaKey.publicPem);
+    await confirmPeer(hub, 'beta.example.com', betaKey.publicPem);
+    logKey = await logKeyOf(hub);
+  });
+  after(async () => {
+    await proxy?.close();
+    await dns?.close();
+    await hub?.stop();
+  });
+  beforeEach(() => proxy.rewrite(undefined));
+
+  it('accepts an answer whose checkpoint, leaf and inclusion proof hold, and keeps the checkpoint', async () => {
+    const state = join(work, 'accept.json');
+    const peer = await resolver({ logStateFile: state }).resolve('alpha.example.com');
+    assert.equal(peer.source, 'hub');
+    assert.equal(peer.publicKey, parsePublicKey(alphaKey.publicPem).pem);
+    const saved = savedCheckpoint(state);
+    assert.ok(sizeOf(saved) >= 1);
+    assert.match(saved, new RegExp(`^${hub.config.logOrigin.replace(/[.]/g, '\\.')}\\n`));
+  });
+
+  it('refuses a key swapped in the lookup answer, which only the log shows (no JWS check configured)', async () => {
+    const forged = parsePublicKey(generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    proxy.rewrite((body, path) => {
+      if (!path.startsWith('/api/v1/peers')) return body;
+      const peer = body.peer as Record<string, unknown>;
+      return { peer: { ...peer, public_key: forged.pem, fingerprint: forged.fingerprint } };
+    });
+    // Without the log check, the forged key is accepted: that is the attack.
+    const fooled = await resolver({ logKey: undefined }).resolve('alpha.example.com');
+    assert.equal(fooled.publicKey, forged.pem);
+    await assert.rejects(resolver().resolve('alpha.example.com'), (error: unknown) => {
+      assert.ok(error instanceof HubLogProofInvalid, String(error));
+      assert.equal(error.domain, 'alpha.example.com');
+      assert.match(error.message, /another key/);
+      return true;
+    });
+  });
+
+  it('refuses a URL swapped in the answer', async () => {
+    proxy.rewrite((body, path) =>
+      path.startsWith('/api/v1/peers') ? { peer: { ...(body.peer as object), url: 'https://evil.example.net' } } : body,
+    );
+    await assert.rejects(resolver().resolve('alpha.example.com'), (error: unknown) => error instanceof HubLogProofInvalid && /URL/.test(error.message));
+  });
+
+  it("refuses another domain's genuine key and log evidence passed off as this domain's", async () => {
+    const beta = (await (await fetch(`${hub.url}/api/v1/peers?search=beta.example.com`)).json()) as { peer: Record<string, unknown> };
+    assert.ok(beta.peer.log, 'the hub serves a log object');
+    proxy.rewrite((body, path) => {
+      if (!path.includes('alpha.example.com')) return body;
+      const peer = body.peer as Record<string, unknown>;
+      return { peer: { ...peer, public_key: beta.peer.public_key, fingerprint: beta.peer.fingerprint, log: beta.peer.log } };
+    });
+    await assert.rejects(resolver().resolve('alpha.example.com'), (error: unknown) =>
+      error instanceof HubLogProofInvalid && /is for beta\.example\.com, not alpha\.example\.com/.test(error.message));
+  });
+
+  it('refuses an answer without its log object, and a checkpoint not signed by the configured key', async () => {
+    proxy.rewrite((body, path) => (path.startsWith('/api/v1/peers') ? { peer: { ...(body.peer as object), log: undefined } } : body));
+    await assert.rejects(resolver().resolve('alpha.example.com'), (error: unknown) => error instanceof HubLogProofInvalid && /no log object/.test(error.message));
+    proxy.rewrite(undefined);
+    const impostor = verifierKey(hub.config.logOrigin, generateKeyPairSync('ed25519').publicKey);
+    await assert.rejects(resolver({ logKey: impostor }).resolve('alpha.example.com'), (error: unknown) =>
+      error instanceof HubLogProofInvalid && /no signature by a known key/.test(error.message));
+  });
+
+  it('proves consistency with the checkpoint kept in the state file, after a restart and new entries', async () => {
+    const state = join(work, 'restart.json');
+    await resolver({ logStateFile: state }).resolve('alpha.example.com');
+    const first = savedCheckpoint(state);
+    await confirmPeer(hub, 'gamma.example.com', alphaKey.publicPem);
+    await checkpointCovering(hub.url, sizeOf(first) + 1);
+    const proofs = proxy.count('/api/v1/log/proof/consistency');
+    // A new resolver, as after a restart: it knows only the file.
+    const peer = await resolver({ logStateFile: state }).resolve('gamma.example.com');
+    assert.equal(peer.url, 'https://gamma.example.com');
+    assert.equal(proxy.count('/api/v1/log/proof/consistency'), proofs + 1, 'asked the hub for one consistency proof');
+    assert.ok(sizeOf(savedCheckpoint(state)) > sizeOf(first), 'the newer checkpoint was saved');
+  });
+
+  it('FederationNode passes the log options through to its resolver', async () => {
+    const node = new FederationNode(
+      { enabled: true, domain: 'self.example.com', publicKey: alphaKey.publicPem, discoveryMethod: 'hub', hubUrl: proxy.url, url: 'https://self.example.com' },
+      { resolver: { dnsServers: [dns.address], logKey } },
+    );
+    assert.equal((await node.resolver.resolve('beta.example.com')).publicKey, parsePublicKey(betaKey.publicPem).pem);
+    proxy.rewrite((body, path) =>
+      path.startsWith('/api/v1/peers') ? { peer: { ...(body.peer as object), public_key: alphaKey.publicPem, fingerprint: parsePublicKey(alphaKey.publicPem).fingerprint } } : body,
+    );
+    node.resolver.forget();
+    await assert.rejects(node.resolver.resolve('beta.example.com'), HubLogProofInvalid);
+  });
+});
+
+describe('resolve() against a hub whose log was rewritten in its database', () => {
+  let hub: MailingTestHub;
+  let dns: TestDnsServer;
+  let logKey: string;
+  let state: string;
+
+  before(async () => {
+    hub = await startMailingHub('client_hub_log_rewritten', HUB_ENV);
+    dns = await startDnsServer({});
+    state = join(mkdtempSync(join(tmpdir(), 'hub-log-rewritten-')), 'state.json');
+    await confirmPeer(hub, 'one.example.com', alphaKey.publicPem);
+    await confirmPeer(hub, 'two.example.com', betaKey.publicPem);
+    logKey = await logKeyOf(hub);
+  });
+  after(async () => {
+    await dns?.close();
+    await hub?.stop();
+  });
+
+  it('raises HubLogInconsistent carrying both signed checkpoints', async () => {
+    const resolver = () => new FederationResolver({ dnsServers: [dns.address], hubUrl: hub.url, timeoutMs: 3000, logKey, logStateFile: state });
+    await resolver().resolve('two.example.com');
+    const seen = savedCheckpoint(state);
+    const seenSize = sizeOf(seen);
+    assert.equal(seenSize, 2);
+
+    // The operator rewrites history: entry 1 (two.example.com) is replaced, and the log goes on from there.
+    await rewindLog(hub.db, seenSize - 1);
+    await confirmPeer(hub, 'three.example.com', betaKey.publicPem);
+    await confirmPeer(hub, 'four.example.com', betaKey.publicPem);
+    const served = await checkpointCovering(hub.url, seenSize + 1);
+    assert.equal(sizeOf(served), seenSize + 1);
+
+    await assert.rejects(resolver().resolve('four.example.com'), (error: unknown) => {
+      assert.ok(error instanceof HubLogInconsistent, String(error));
+      assert.equal(error.code, 'HUB_LOG_INCONSISTENT');
+      assert.equal(error.seen.note, seen, 'the checkpoint seen before, as signed');
+      assert.equal(error.served.note, served, 'the checkpoint the hub serves now, as signed');
+      assert.equal(error.seen.size, 2);
+      assert.equal(error.served.size, 3);
+      assert.match(error.message, /consistency proof from size 2 to 3 does not verify/);
+      return true;
+    });
+    assert.equal(savedCheckpoint(state), seen, 'the state file keeps the checkpoint seen before');
+    // Both are genuinely signed by the log's key: the evidence holds for anyone with the key.
+    const fresh = new FederationResolver({ dnsServers: [dns.address], hubUrl: hub.url, timeoutMs: 3000, logKey });
+    assert.equal((await fresh.resolve('four.example.com')).source, 'hub', 'a client that saw nothing before cannot tell');
+  });
+});
