@@ -244,6 +244,11 @@ describe('OpenAPI document, security headers, CORS and body limit', () => {
       '/api/v1/admin/peers/{domain}/revoke': ['post'],
       '/api/v1/admin/outbox/dead': ['get'],
       '/api/v1/admin/outbox/{id}/requeue': ['post'],
+      '/api/v1/log/checkpoint': ['get'],
+      '/api/v1/log/entries': ['get'],
+      '/api/v1/log/proof/inclusion': ['get'],
+      '/api/v1/log/proof/consistency': ['get'],
+      '/.well-known/federation-hub/log-key': ['get'],
     };
     assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
     for (const [path, methods] of Object.entries(expected)) {
