@@ -13,9 +13,9 @@ import {
   openCheckpoint,
   verifyPeerInclusion,
   type AnsweredRecord,
-  type PeerLogProof,
   type VerifiedCheckpoint,
 } from '../../packages/client/src/hub-log.js';
+import type { PeerLogProof } from '../../packages/client/src/protocol/index.js';
 import { formatCheckpoint } from '../../packages/client/src/log/checkpoint.js';
 import { encodeLogEntry, type LogEntry } from '../../packages/client/src/log/entry.js';
 import { consistencyProof, inclusionProof, leafHash, merkleRoot } from '../../packages/client/src/log/merkle.js';

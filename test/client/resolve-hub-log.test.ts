@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import type { JSONWebKeySet } from 'jose';
 import {
   FederationNode,
   FederationResolver,
@@ -133,6 +134,45 @@ describe('resolve() checks the hub answer against the transparency log', () => {
     assert.equal(peer.url, 'https://gamma.example.com');
     assert.equal(proxy.count('/api/v1/log/proof/consistency'), proofs + 1, 'asked the hub for one consistency proof');
     assert.ok(sizeOf(savedCheckpoint(state)) > sizeOf(first), 'the newer checkpoint was saved');
+  });
+
+  it('accepts an older checkpoint (a cached answer, an instance behind) once proved consistent, and keeps the newer', async () => {
+    const old = (await (await fetch(`${hub.url}/api/v1/peers?search=alpha.example.com`)).json()) as { peer: { log: { tree_size: number } } };
+    await confirmPeer(hub, 'epsilon.example.com', betaKey.publicPem);
+    await checkpointCovering(hub.url, old.peer.log.tree_size + 1);
+    const state = join(work, 'older.json');
+    const client = resolver({ logStateFile: state });
+    await client.resolve('epsilon.example.com');
+    const newest = savedCheckpoint(state);
+    assert.ok(sizeOf(newest) > old.peer.log.tree_size);
+    // The proxy serves alpha's answer as it was before epsilon's entry: its checkpoint is older than the one seen.
+    proxy.rewrite((body, path) => (path.includes('alpha.example.com') ? (old as unknown as Record<string, unknown>) : body));
+    const proofs = proxy.count('/api/v1/log/proof/consistency');
+    assert.equal((await client.resolve('alpha.example.com')).url, 'https://alpha.example.com');
+    assert.equal(proxy.count('/api/v1/log/proof/consistency'), proofs + 1);
+    assert.equal(savedCheckpoint(state), newest, 'the newer checkpoint stays the one kept');
+  });
+
+  it("with the JWS checked too, refuses an older entry of the domain passed off as its current one (log_index)", async () => {
+    // delta registers key A (entry i), rotates to B, then back to A (entry j): entries i and j say the same record.
+    await confirmPeer(hub, 'delta.example.com', alphaKey.publicPem);
+    const first = (await (await fetch(`${hub.url}/api/v1/log/entries?start=0&domain=delta.example.com`)).json()) as { entries: Array<{ index: number; leaf: string }> };
+    await confirmPeer(hub, 'delta.example.com', betaKey.publicPem);
+    await confirmPeer(hub, 'delta.example.com', alphaKey.publicPem);
+    const stale = first.entries[0]!;
+    const current = (await (await fetch(`${hub.url}/api/v1/peers?search=delta.example.com`)).json()) as { peer: { log: { index: number; tree_size: number } } };
+    assert.ok(current.peer.log.index > stale.index);
+    const path = (await (await fetch(`${hub.url}/api/v1/log/proof/inclusion?index=${stale.index}&tree_size=${current.peer.log.tree_size}`)).json()) as { proof: string[] };
+    proxy.rewrite((body, at) => {
+      if (!at.includes('delta.example.com')) return body;
+      const peer = body.peer as { log: Record<string, unknown> };
+      return { peer: { ...peer, log: { ...peer.log, index: stale.index, leaf: stale.leaf, inclusion: path.proof } } };
+    });
+    // The stale entry is genuinely in the log with this very record: the log check alone cannot tell (monitors can).
+    assert.equal((await resolver().resolve('delta.example.com')).publicKey, parsePublicKey(alphaKey.publicPem).pem);
+    const jwks = (await (await fetch(`${hub.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+    await assert.rejects(resolver({ hubJwks: jwks }).resolve('delta.example.com'), (error: unknown) =>
+      error instanceof HubLogProofInvalid && new RegExp(`proof signs log entry ${current.peer.log.index}, the answer's log object is entry ${stale.index}`).test(error.message));
   });
 
   it('FederationNode passes the log options through to its resolver', async () => {

@@ -71,17 +71,17 @@ export async function lookupOnHub(hubUrl: string, domain: string, options: HubLo
   if (answer.fingerprint !== key.fingerprint) throw new InvalidPeerRecord(domain, 'hub', 'fingerprint does not match public_key');
 
   const expiries = [now() + (maxAgeSeconds(response.headers) ?? DEFAULT_HUB_MAX_AGE_SECONDS) * 1000];
-  let signedLogIndex: unknown;
+  let signedLogIndex: number | undefined;
   if (options.proofKeys) {
     const claims = await verifyProof(answer, domain, options.proofKeys, base);
     expiries.push(claims.exp * 1000);
-    signedLogIndex = (claims as { log_index?: unknown }).log_index;
+    signedLogIndex = claims.log_index;
   } else {
     const exp = unverifiedExpiry(answer.proof);
     if (exp !== undefined) expiries.push(exp * 1000);
   }
   if (!options.logVerifier) return { kind: 'found', url, key, expiresAt: Math.min(...expiries) };
-  const logEntry = await options.logVerifier.verifyAnswer((answer as { log?: unknown }).log, {
+  const logEntry = await options.logVerifier.verifyAnswer(answer.log, {
     domain,
     url,
     publicKey: key.pem,
@@ -89,7 +89,7 @@ export async function lookupOnHub(hubUrl: string, domain: string, options: HubLo
   });
   // The proof signs the entry's index: an answer whose log object was swapped for another entry's is refused too.
   if (signedLogIndex !== undefined && signedLogIndex !== logEntry.index) {
-    throw new HubLogProofInvalid(base, `the proof signs log entry ${String(signedLogIndex)}, the answer's log object is entry ${logEntry.index}`, domain);
+    throw new HubLogProofInvalid(base, `the proof signs log entry ${signedLogIndex}, the answer's log object is entry ${logEntry.index}`, domain);
   }
   return { kind: 'found', url, key, expiresAt: Math.min(...expiries), logEntry };
 }

@@ -8,6 +8,7 @@ import { decodeLogEntry, type LogEntry } from './log/entry.js';
 import { LogVerificationError } from './log/errors.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './log/merkle.js';
 import { openNote, parseVerifierKey } from './log/note.js';
+import type { PeerLogProof } from './protocol/index.js';
 
 /** A checkpoint whose signature was verified. */
 export interface VerifiedCheckpoint {
@@ -16,15 +17,6 @@ export interface VerifiedCheckpoint {
   origin: string;
   size: number;
   root: Buffer;
-}
-
-/** `peer.log` of a lookup answer (docs/transparency-log.md). */
-export interface PeerLogProof {
-  index: number;
-  tree_size: number;
-  leaf: string;
-  inclusion: string[];
-  checkpoint: string;
 }
 
 /** What the answer says the domain's record is; the log entry must say exactly the same. */

@@ -31,6 +31,6 @@ export * from './log/index.js';
 // Checking a hub's log evidence: lookups (FederationResolver's logKey), auditors and monitors.
 export { type CheckpointEvidence } from './errors.js';
 export { HubLogVerifier, type HubLogOptions } from './hub-log-verifier.js';
-export { openCheckpoint, verifyPeerInclusion, type AnsweredRecord, type PeerLogProof, type VerifiedCheckpoint } from './hub-log.js';
+export { openCheckpoint, verifyPeerInclusion, type AnsweredRecord, type VerifiedCheckpoint } from './hub-log.js';
 export { LogApi, type LogEntriesPage, type LogEntryAnswer } from './log-api.js';
 export { LogStateError, readLogState, writeLogState, type LogState } from './log-state.js';
