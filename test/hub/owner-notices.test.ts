@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { formatFingerprint, parsePublicKey } from '../../packages/client/src/protocol/public-key.js';
-import { OWNER_NOTICE_MAIL_KIND } from '../../packages/server/src/owner-notices/owner-notice.js';
+import { changedFields, noticeFacts, OWNER_NOTICE_MAIL_KIND } from '../../packages/server/src/owner-notices/owner-notice.js';
+import type { Peer } from '../../packages/server/src/peer-record/peer.entity.js';
 import { eventually } from '../support/eventually.js';
 import { confirmationLinkFor, register, registerAndConfirm } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';
@@ -133,5 +134,32 @@ describe('owner notices: the previous contact hears of every change to a confirm
       ['webmaster@revoked-notice.example.org', 'sent', null, 'revoke'],
     ]);
     assert.doesNotMatch(JSON.stringify(rows), /BEGIN|PRIVATE|confirm\//);
+  });
+});
+
+describe('owner notices: what changed', () => {
+  const previous = { domain: 'a.example.com', url: 'https://a.example.com', fingerprint: 'aa', contact: 'webmaster@a.example.com', revokedAt: null } as Peer;
+  const at = { at: new Date('2026-12-01T12:00:00.000Z'), logIndex: 7 };
+  const update = (over: Partial<{ url: string; fingerprint: string; contact: string }>) => ({
+    action: 'update' as const, url: previous.url, fingerprint: previous.fingerprint, contact: previous.contact, ...over,
+  });
+
+  it('names each part that changed, in order, and nothing for the same record', () => {
+    assert.deepEqual(changedFields(noticeFacts(previous, update({ fingerprint: 'bb' }), at)), ['key']);
+    assert.deepEqual(changedFields(noticeFacts(previous, update({ url: 'https://b.example.com', contact: 'hostmaster@a.example.com' }), at)), ['url', 'contact']);
+    assert.deepEqual(changedFields(noticeFacts(previous, update({}), at)), []);
+    assert.deepEqual(changedFields(noticeFacts({ ...previous, revokedAt: new Date() } as Peer, update({}), at)), ['reinstated']);
+  });
+
+  it('keeps the facts a notice is written from, and nothing more', () => {
+    assert.deepEqual(noticeFacts(previous, { action: 'revoke', reason: 'abuse' }, at), {
+      domain: 'a.example.com',
+      action: 'revoke',
+      at: '2026-12-01T12:00:00.000Z',
+      logIndex: 7,
+      previous: { url: 'https://a.example.com', fingerprint: 'aa', contact: 'webmaster@a.example.com', revoked: false },
+      next: null,
+      reason: 'abuse',
+    });
   });
 });
