@@ -20,7 +20,7 @@ import {
 import { parsePublicKey } from '../../packages/client/src/protocol/index.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 import { registerAndConfirm } from '../support/flows.js';
-import { startMailingHub, type MailingTestHub } from '../support/hub.js';
+import { startMailingHub, startTestHub, type MailingTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
 import { type HubProxy, startHubProxy } from './hub-proxy.js';
 import { checkpointCovering, rewindLog, sizeOf } from './log-tamper.js';
@@ -236,5 +236,45 @@ describe('resolve() against a hub whose log was rewritten in its database', () =
     // Both are genuinely signed by the log's key: the evidence holds for anyone with the key.
     const fresh = new FederationResolver({ dnsServers: [dns.address], hubUrl: hub.url, timeoutMs: 3000, logKey });
     assert.equal((await fresh.resolve('four.example.com')).source, 'hub', 'a client that saw nothing before cannot tell');
+  });
+});
+
+describe('resolve() through two instances of one hub behind one URL', () => {
+  let a: MailingTestHub;
+  let b: TestHub;
+  let proxy: HubProxy;
+  let dns: TestDnsServer;
+
+  before(async () => {
+    a = await startMailingHub('client_hub_log_two', HUB_ENV);
+    // The second instance: same database, same public URL (so the same log origin), its own checkpoint timer.
+    b = await startTestHub('client_hub_log_two', { ...HUB_ENV, PUBLIC_URL: a.config.publicUrl, SMTP_URL: a.smtp.url }, { db: a.db });
+    proxy = await startHubProxy([a.url, b.url]);
+    dns = await startDnsServer({});
+  });
+  after(async () => {
+    await proxy?.close();
+    await dns?.close();
+    await b?.close();
+    await a?.stop();
+  });
+
+  it('raises no false alarm while the log grows and the instances take turns answering', async () => {
+    const logKey = await logKeyOf(a);
+    const state = join(mkdtempSync(join(tmpdir(), 'hub-log-two-')), 'state.json');
+    const client = new FederationResolver({ dnsServers: [dns.address], hubUrl: proxy.url, timeoutMs: 3000, logKey, logStateFile: state });
+    const domains: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const domain = `round${round}.example.com`;
+      await confirmPeer(a, domain, round % 2 === 0 ? alphaKey.publicPem : betaKey.publicPem);
+      domains.push(domain);
+      // Every domain so far, each asked of both instances in turn: answers carry checkpoints of several sizes.
+      for (const known of domains) {
+        client.forget(known);
+        assert.equal((await client.resolve(known)).url, `https://${known}`);
+      }
+    }
+    assert.equal(sizeOf(savedCheckpoint(state)), 6, 'the newest checkpoint, covering every entry');
+    assert.ok(proxy.count('/api/v1/log/proof/consistency') >= 5, 'each new checkpoint was proved consistent with the one before');
   });
 });
