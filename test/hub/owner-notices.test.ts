@@ -66,7 +66,7 @@ describe('owner notices: the previous contact hears of every change to a confirm
 
     const notice = await hub.smtp.waitFor((message) => message.subject.includes('changed on'), 15_000);
     assert.deepEqual(notice.to, [`webmaster@${domain}`], 'to the contact of the PREVIOUS record');
-    assert.equal(notice.subject, `The public key, server URL, contact address of ${domain} changed on the federation hub`);
+    assert.equal(notice.subject, `The public key, server URL and contact address of ${domain} changed on the federation hub`);
     assert.equal(field(notice, 'Domain'), domain);
     assertBetween(field(notice, 'Changed at'), from, to, 'Changed at');
     assert.equal(field(notice, 'New public key fingerprint (SHA-256)'), formatFingerprint(parsePublicKey(secondKey.publicPem).fingerprint));
@@ -118,6 +118,8 @@ describe('owner notices: the previous contact hears of every change to a confirm
     assert.equal(field(notice, 'Change'), 'revoked by an operator');
     assertBetween(field(notice, 'Changed at'), from, to, 'Changed at');
     assert.equal(field(notice, 'New public key fingerprint (SHA-256)'), undefined, 'no new key');
+    assert.match(notice.text, /done by the hub's operator/);
+    assert.doesNotMatch(notice.text, /If this was you/);
   });
 
   it('queues each notice with the change, as an outbox row of its own kind holding no secret', async () => {
