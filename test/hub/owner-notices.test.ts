@@ -137,6 +137,33 @@ describe('owner notices: the previous contact hears of every change to a confirm
     ]);
     assert.doesNotMatch(JSON.stringify(rows), /BEGIN|PRIVATE|confirm\//);
   });
+
+  it('is queued in the transaction of the change: a confirmation that fails leaves no notice, and no change', async () => {
+    const rolled = 'rollback-notice.example.org';
+    await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain: rolled, url: `https://${rolled}`, public_key: firstKey.publicPem });
+    const seen = hub.smtp.messages.length;
+    assert.equal((await register(hub.url, { domain: rolled, url: `https://${rolled}`, public_key: secondKey.publicPem })).status, 202);
+    const { token } = await confirmationLinkFor(hub.smtp, `webmaster@${rolled}`, hub.config.publicUrl, seen);
+    const noticesFor = async () =>
+      (await hub.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE kind = $1 AND recipient = $2`, [OWNER_NOTICE_MAIL_KIND, `webmaster@${rolled}`]))[0]!.n;
+    // The last write of the confirmation (the request marked confirmed) fails, after the notice was queued.
+    await hub.db.query(`CREATE FUNCTION refuse_confirmation() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+    await hub.db.query(`CREATE TRIGGER refuse_confirmation BEFORE UPDATE ON verification_requests
+      FOR EACH ROW WHEN (NEW.domain = '${rolled}' AND NEW.status = 'confirmed') EXECUTE FUNCTION refuse_confirmation()`);
+    try {
+      const failed = await request(hub.url).post(`/confirm/${token}`).set('Accept', 'application/json');
+      assert.notEqual(failed.status, 200);
+      assert.equal(await noticesFor(), 0, 'no notice for a change that did not happen');
+      const [peer] = await hub.db.query<{ fingerprint: string }>(`SELECT fingerprint FROM peers WHERE domain = $1`, [rolled]);
+      assert.equal(peer!.fingerprint, parsePublicKey(firstKey.publicPem).fingerprint, 'the record is unchanged');
+    } finally {
+      await hub.db.query(`DROP TRIGGER refuse_confirmation ON verification_requests`);
+      await hub.db.query(`DROP FUNCTION refuse_confirmation()`);
+    }
+    assert.equal((await request(hub.url).post(`/confirm/${token}`).set('Accept', 'application/json')).status, 200);
+    assert.equal(await noticesFor(), 1, 'queued once, with the change that committed');
+  });
 });
 
 describe('owner notices: what changed', () => {
