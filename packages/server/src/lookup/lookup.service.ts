@@ -129,15 +129,15 @@ export class LookupService implements OnModuleInit {
     // The log object is built once per answer and cached with it: the hot path serves it at no extra cost.
     // A cached answer keeps its checkpoint until it is refreshed; the proof stays valid for that checkpoint.
     const logged = await this.logProofs.forRecord(peer);
-    const { proof, expiresAt } = await this.signing.sign(logged ? { ...subject, log_index: logged.log.index } : subject, now);
+    const { proof, expiresAt } = await this.signing.sign(logged.log ? { ...subject, log_index: logged.log.index } : subject, now);
     const response: LookupResponse = {
-      peer: { ...subject, key_since: logged?.keySince?.toISOString() ?? null, log: logged?.log ?? null, proof },
+      peer: { ...subject, key_since: logged.keySince?.toISOString() ?? null, log: logged.log, proof },
     };
     const bytes = Buffer.from(JSON.stringify(response));
-    // Without a log object (no checkpoint covered the entry yet), ask again once the next checkpoint is due.
-    const lifetimeMs = logged
-      ? expiresAt.getTime() - now.getTime()
-      : Math.min(expiresAt.getTime() - now.getTime(), 2 * this.config.logCheckpointSeconds * 1000);
+    // Without a log object only until a checkpoint covers the entry: ask again once the next one is due.
+    const lifetimeMs = logged.pending
+      ? Math.min(expiresAt.getTime() - now.getTime(), 2 * this.config.logCheckpointSeconds * 1000)
+      : expiresAt.getTime() - now.getTime();
     return {
       bytes,
       etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,

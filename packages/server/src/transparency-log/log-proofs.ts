@@ -13,6 +13,16 @@ export interface PeerLog {
   checkpoint: string;
 }
 
+/**
+ * What the log says about a record: its log object, when its key was first confirmed, and whether the log object
+ * is missing only for now (no checkpoint covered the entry yet: ask again soon).
+ */
+export interface LogForRecord {
+  log: PeerLog | null;
+  keySince: Date | null;
+  pending: boolean;
+}
+
 /** What lookups add to an answer from the log. */
 @Injectable()
 export class LogProofs {
@@ -24,15 +34,17 @@ export class LogProofs {
 
   /**
    * The log object for the record a lookup is about to answer, and when its key was first confirmed.
-   * null when the log's newest entry for the domain is not this record (a peer confirmed before the log existed),
-   * or when no checkpoint covers the entry within LOG_CHECKPOINT_SECONDS + 1 s.
+   * log is null when the log's newest entry for the domain is not this record (a peer confirmed before the log
+   * existed), or (pending) when no checkpoint covers the entry within LOG_CHECKPOINT_SECONDS + 1 s.
    */
-  async forRecord(record: { domain: string; url: string; fingerprint: string }): Promise<{ log: PeerLog; keySince: Date | null } | null> {
+  async forRecord(record: { domain: string; url: string; fingerprint: string }): Promise<LogForRecord> {
     const current = await this.log.current(this.dataSource, record.domain);
-    if (!current || current.entry.url !== record.url || current.entry.fingerprint !== record.fingerprint) return null;
+    if (!current || current.entry.url !== record.url || current.entry.fingerprint !== record.fingerprint) {
+      return { log: null, keySince: null, pending: false };
+    }
     const checkpoint = await this.checkpoints.covering(current.index);
-    if (!checkpoint) return null;
-    const inclusion = await inclusionFromStore(this.dataSource, current.index, checkpoint.size);
+    if (!checkpoint) return { log: null, keySince: current.keySince, pending: true };
+    const { proof: inclusion } = await inclusionFromStore(this.dataSource, current.index, checkpoint.size);
     return {
       log: {
         index: current.index,
@@ -42,6 +54,7 @@ export class LogProofs {
         checkpoint: checkpoint.note,
       },
       keySince: current.keySince,
+      pending: false,
     };
   }
 }

@@ -15,26 +15,32 @@ const ZERO = Buffer.alloc(32);
 export async function buildProof(
   db: SqlRunner,
   build: (hashAt: SubtreeReader) => Buffer[],
-): Promise<Buffer[]> {
+  alsoLeaf?: number,
+): Promise<{ proof: Buffer[]; leafHash?: Buffer }> {
   const ranges: Array<[number, number]> = [];
   build((start, end) => {
     ranges.push([start, end]);
     return ZERO;
   });
   const wanted = new Map<string, { level: number; index: number }>();
+  // The leaf's own hash rides in the same query when asked for.
+  if (alsoLeaf !== undefined) wanted.set(`0:${alsoLeaf}`, { level: 0, index: alsoLeaf });
   for (const [start, end] of ranges) {
     for (const node of perfectSubtrees(start, end)) wanted.set(`${node.level}:${node.index}`, node);
   }
   const nodes = await readNodes(db, [...wanted.values()]);
-  return build((start, end) => foldSubtrees(perfectSubtrees(start, end).map((node) => nodes.get(`${node.level}:${node.index}`)!)));
+  const proof = build((start, end) => foldSubtrees(perfectSubtrees(start, end).map((node) => nodes.get(`${node.level}:${node.index}`)!)));
+  return { proof, leafHash: alsoLeaf === undefined ? undefined : nodes.get(`0:${alsoLeaf}`) };
 }
 
-export function inclusionFromStore(db: SqlRunner, index: number, treeSize: number): Promise<Buffer[]> {
-  return buildProof(db, (hashAt) => inclusionProof(index, treeSize, hashAt));
+/** The audit path of entry `index` in the tree of `treeSize` entries, and the entry's leaf hash: one query. */
+export async function inclusionFromStore(db: SqlRunner, index: number, treeSize: number): Promise<{ proof: Buffer[]; leafHash: Buffer }> {
+  const { proof, leafHash } = await buildProof(db, (hashAt) => inclusionProof(index, treeSize, hashAt), index);
+  return { proof, leafHash: leafHash! };
 }
 
-export function consistencyFromStore(db: SqlRunner, first: number, second: number): Promise<Buffer[]> {
-  return buildProof(db, (hashAt) => consistencyProof(first, second, hashAt));
+export async function consistencyFromStore(db: SqlRunner, first: number, second: number): Promise<Buffer[]> {
+  return (await buildProof(db, (hashAt) => consistencyProof(first, second, hashAt))).proof;
 }
 
 async function readNodes(db: SqlRunner, wanted: Array<{ level: number; index: number }>): Promise<Map<string, Buffer>> {
