@@ -106,16 +106,6 @@ export class HubLogVerifier {
     });
   }
 
-  /** Checks a checkpoint obtained elsewhere (e.g. from a witness, or the monitor's entries). */
-  async accept(note: string): Promise<VerifiedCheckpoint> {
-    return this.serial(async () => {
-      await this.load();
-      const checkpoint = openCheckpoint(note, await this.verifierKeys(), this.hubUrl);
-      await this.advance(checkpoint);
-      return checkpoint;
-    });
-  }
-
   private async advance(served: VerifiedCheckpoint): Promise<void> {
     const seen = this.newest;
     if (!seen) return this.adopt(served);
