@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifierKey } from '../../packages/client/src/log/note.js';
 import { formatFingerprint, parsePublicKey } from '../../packages/client/src/protocol/index.js';
-import { checkpointCovering, rewindLog, sizeOf } from '../client/log-tamper.js';
+import { checkpointCovering, hideEntry, rewindLog, sizeOf } from '../client/log-tamper.js';
 import { registerAndConfirm } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
@@ -110,7 +110,7 @@ describe('federation-hub log verify and monitor, as processes', () => {
       assert.match(run.stdout, new RegExp(`^${DOMAIN.replace(/[.]/g, '\\.')}: 1 new log entry \\(log \\S+, tree size 2, each verified in it\\):\\n`));
       assert.match(run.stdout, new RegExp(`\\n  #0 \\S+Z register https://watched\\.example\\.com key ${fingerprint(ownKey.publicPem)}\\n$`));
       assert.doesNotMatch(run.stdout, /neighbour/);
-      assert.deepEqual(saved('monitor.json').monitor, { domain: DOMAIN, next: 2 });
+      assert.deepEqual(saved('monitor.json').monitor, { domain: DOMAIN, next: 2, last: 0 });
       const again = await monitor('--state', file('monitor.json'), '--expect-key', file('own.pem'), '--log-key', logKey);
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /^watched\.example\.com: no new log entries \(log \S+, tree size 2\)\n$/);
@@ -135,6 +135,40 @@ describe('federation-hub log verify and monitor, as processes', () => {
       assert.match(stateless.stdout, /: 2 new log entries/);
     });
 
+    it('an entry left out of the listing breaks the chain of previous entries: exit 1', async () => {
+      const hidden = 'hiding.example.com';
+      for (const key of [ownKey, foreignKey, ownKey]) {
+        await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain: hidden, url: `https://${hidden}`, public_key: key.publicPem });
+      }
+      const listing = (await (await fetch(`${hub.url}/api/v1/log/entries?start=0&domain=${hidden}`)).json()) as { entries: Array<{ index: number }> };
+      const [a, b, c] = listing.entries.map((entry) => entry.index) as [number, number, number];
+      await checkpointCovering(hub.url, c + 1);
+      const honest = await cli(['monitor', hidden, '--hub', hub.url, '--log-key', logKey]);
+      assert.equal(honest.code, 0, honest.stderr);
+      assert.match(honest.stdout, /: 3 new log entries/);
+
+      await hideEntry(hub.db, b);
+      const gap = await cli(['monitor', hidden, '--hub', hub.url, '--log-key', logKey]);
+      assert.equal(gap.code, 1, gap.stdout + gap.stderr);
+      assert.match(gap.stderr, new RegExp(`entry ${c} names entry ${b} as the domain's previous one, but the last entry listed was ${a}: the hub left an entry of hiding\\.example\\.com out of the listing`));
+    });
+
+    it("the newest entry, served to lookups but left out of the listing: exit 1", async () => {
+      const hidden = 'hiding2.example.com';
+      await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain: hidden, url: `https://${hidden}`, public_key: ownKey.publicPem });
+      await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain: hidden, url: `https://${hidden}`, public_key: foreignKey.publicPem });
+      const listing = (await (await fetch(`${hub.url}/api/v1/log/entries?start=0&domain=${hidden}`)).json()) as { entries: Array<{ index: number }> };
+      const newest = listing.entries.at(-1)!.index;
+      await checkpointCovering(hub.url, newest + 1);
+      const lookup = (await (await fetch(`${hub.url}/api/v1/peers?search=${hidden}`)).json()) as { peer: { log: { index: number } } };
+      assert.equal(lookup.peer.log.index, newest);
+      await hideEntry(hub.db, newest);
+      const run = await cli(['monitor', hidden, '--hub', hub.url, '--expect-key', file('own.pem'), '--log-key', logKey]);
+      assert.equal(run.code, 1, run.stdout + run.stderr);
+      assert.match(run.stdout, /: 1 new log entry/);
+      assert.match(run.stderr, new RegExp(`lookups answer hiding2\\.example\\.com with log entry ${newest}, which the listing of the domain's entries did not show`));
+    });
+
     it('usage errors: no domain, an unreadable key file, a state file for another domain (exit 2)', async () => {
       assert.equal((await cli(['monitor', '--hub', hub.url, '--log-key', logKey])).code, 2);
       const badKey = await monitor('--expect-key', file('missing.pem'), '--log-key', logKey);
@@ -148,23 +182,26 @@ describe('federation-hub log verify and monitor, as processes', () => {
 
   describe('after the log was rewritten in the database', () => {
     it('log verify exits 1 with both signed checkpoints printed, and keeps the saved one; so does monitor', async () => {
-      const before = saved('audit.json').checkpoint!;
       const refresh = await verify('--state', file('audit.json'), '--log-key', logKey);
       assert.equal(refresh.code, 0, refresh.stderr);
       const seen = saved('audit.json').checkpoint!;
-      assert.equal(sizeOf(seen), 3);
-      assert.notEqual(seen, before);
+      const size = sizeOf(seen);
+      assert.equal(size, sizeOf(await checkpointCovering(hub.url, 0)), 'the hub\'s newest checkpoint');
+      // The monitor's state too is brought up to that checkpoint (a rewrite of entries it never saw would not show).
+      const watched = await monitor('--state', file('monitor.json'), '--log-key', logKey);
+      assert.equal(watched.code, 0, watched.stderr);
 
-      await rewindLog(hub.db, 2);
+      // Rewrite history from the last entry seen, and let the hub append and sign over it.
+      await rewindLog(hub.db, size - 1);
       await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain: 'other1.example.com', url: 'https://other1.example.com', public_key: ownKey.publicPem });
       await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, { domain: 'other2.example.com', url: 'https://other2.example.com', public_key: ownKey.publicPem });
-      const served = await checkpointCovering(hub.url, 4);
+      const served = await checkpointCovering(hub.url, size + 1);
 
       const run = await verify('--state', file('audit.json'), '--log-key', logKey);
       assert.equal(run.code, 1, run.stdout + run.stderr);
-      assert.match(run.stderr, /^INCONSISTENT LOG: hub .*: the transparency log is not consistent with what this client saw before \(size 3 .* now size 4 .*\)/);
-      assert.ok(run.stdout.includes(`Checkpoint seen before (tree size 3):\n${seen.trimEnd()}\n`), run.stdout);
-      assert.ok(run.stdout.includes(`Checkpoint served now (tree size 4):\n${served.trimEnd()}`), run.stdout);
+      assert.match(run.stderr, new RegExp(`^INCONSISTENT LOG: hub .*: the transparency log is not consistent with what this client saw before \\(size ${size} .* now size ${size + 1} .*\\)`));
+      assert.ok(run.stdout.includes(`Checkpoint seen before (tree size ${size}):\n${seen.trimEnd()}\n`), run.stdout);
+      assert.ok(run.stdout.includes(`Checkpoint served now (tree size ${size + 1}):\n${served.trimEnd()}`), run.stdout);
       assert.equal(saved('audit.json').checkpoint, seen, 'the evidence stays in the state file');
 
       const watch = await monitor('--state', file('monitor.json'), '--log-key', logKey);

@@ -44,3 +44,17 @@ export async function checkpointCovering(hubUrl: string, size: number, withinMs 
 export function sizeOf(note: string): number {
   return Number(note.split('\n')[1]);
 }
+
+/**
+ * Hides entry `index` from the hub's listing of its domain's entries (`?domain=`), as a hub that wants an entry in
+ * the tree but out of its owner's sight would: its searchable domain column is changed, its leaf (what the tree
+ * commits to, what lookups serve) is left as it is.
+ */
+export async function hideEntry(db: TestDatabase, index: number): Promise<void> {
+  await db.query(`ALTER TABLE log_entries DISABLE TRIGGER log_entries_append_only`);
+  try {
+    await db.query(`UPDATE log_entries SET domain = 'hidden.invalid' WHERE idx = $1`, [index]);
+  } finally {
+    await db.query(`ALTER TABLE log_entries ENABLE TRIGGER log_entries_append_only`);
+  }
+}

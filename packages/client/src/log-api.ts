@@ -59,6 +59,15 @@ export class LogApi {
     return this.hashes(json.proof, 'inclusion proof');
   }
 
+  /** The log index of the entry the hub's lookup answer for `domain` rests on; null when it has no answer or no log object. */
+  async lookupLogIndex(domain: string): Promise<number | null> {
+    const response = await hubRequest(this.base, `/api/v1/peers?search=${encodeURIComponent(domain)}`, { method: 'GET' }, this.timeoutMs);
+    if (response.status === 404) return null;
+    if (response.status !== 200) throw new HubUnavailable(this.base, `/api/v1/peers: ${hubMessage(response)}`, response.status);
+    const index = (response.json as { peer?: { log?: { index?: unknown } | null } } | undefined)?.peer?.log?.index;
+    return Number.isSafeInteger(index) ? (index as number) : null;
+  }
+
   /** One page of entries from `start` (optionally only one domain's). */
   async entries(query: { start: number; end?: number; domain?: string }): Promise<LogEntriesPage> {
     const params = new URLSearchParams({ start: String(query.start) });

@@ -14,8 +14,11 @@ export interface LogState {
   log_key?: string;
   /** The newest checkpoint verified, as signed. */
   checkpoint?: string;
-  /** `federation-hub monitor`: the domain watched, and the tree size up to which its entries were shown. */
-  monitor?: { domain: string; next: number };
+  /**
+   * `federation-hub monitor`: the domain watched, the tree size up to which its entries were shown, and the index
+   * of the newest of them (null: none yet), which the domain's next entry must name as its previous one.
+   */
+  monitor?: { domain: string; next: number; last?: number | null };
 }
 
 /** Thrown when the state file exists but cannot be read or is not a state: a local problem, never the hub's. */
@@ -41,7 +44,9 @@ export function readLogState(path: string): LogState | undefined {
     typeof state === 'object' && state !== null && typeof state.hub === 'string' &&
     (state.log_key === undefined || typeof state.log_key === 'string') &&
     (state.checkpoint === undefined || typeof state.checkpoint === 'string') &&
-    (state.monitor === undefined || (typeof state.monitor.domain === 'string' && Number.isSafeInteger(state.monitor.next)));
+    (state.monitor === undefined ||
+      (typeof state.monitor.domain === 'string' && Number.isSafeInteger(state.monitor.next) &&
+        (state.monitor.last === undefined || state.monitor.last === null || Number.isSafeInteger(state.monitor.last))));
   if (!ok) throw new LogStateError(`the log state file ${path} is not a federation-hub log state`);
   return state;
 }

@@ -36,8 +36,8 @@ Options:
   -h, --help            this help
 
 Exit: 0 no entry with a foreign key (new entries, if any, printed)
-      1 an entry carries a key other than --expect-key; or the log fails its checks (a bad signature or proof,
-        a log inconsistent with FILE's checkpoint: evidence printed)
+      1 an entry carries a key other than --expect-key; an entry of <domain> was left out of the listing; or the
+        log fails its checks (a bad signature or proof, a log inconsistent with FILE's checkpoint: evidence printed)
       2 usage error, an unreadable file, or the hub could not be asked
 
 Example (cron, hourly; cron mails what it prints):
@@ -55,7 +55,8 @@ Example (cron, hourly; cron mails what it prints):
       const start = saved?.next ?? 0;
 
       const { checkpoint } = await verifier.audit();
-      const entries = await verifiedEntries(new LogApi(verifier.hubUrl, timeoutMs), verifier, domain, start, checkpoint);
+      const api = new LogApi(verifier.hubUrl, timeoutMs);
+      const entries = await verifiedEntries(api, verifier, domain, start, checkpoint);
 
       if (entries.length === 0) io.out(`${domain}: no new log entries (log ${checkpoint.origin}, tree size ${checkpoint.size})`);
       else io.out(`${domain}: ${entries.length} new log ${entries.length === 1 ? 'entry' : 'entries'} (log ${checkpoint.origin}, tree size ${checkpoint.size}, each verified in it):`);
@@ -68,10 +69,12 @@ Example (cron, hourly; cron mails what it prints):
             `fingerprint ${formatFingerprint(entry.fingerprint!)}, expected ${formatFingerprint(expected!.fingerprint)}`,
         );
       }
+      // From the start of the log the chain starts at null; an older state without `last` cannot check its first link.
+      const last = await checkCompleteness(api, verifier, domain, entries, start === 0 ? null : saved?.last, checkpoint);
       if (values.state !== undefined) {
         // Only after everything above verified; an alert is shown once, and the next run starts after it.
         const state = readLogState(values.state) ?? { hub: verifier.hubUrl };
-        writeLogState(values.state, { ...state, monitor: { domain, next: Math.max(start, checkpoint.size) } });
+        writeLogState(values.state, { ...state, monitor: { domain, next: Math.max(start, checkpoint.size), ...(last === undefined ? {} : { last }) } });
       }
       return foreign.length > 0 ? EXIT.no : EXIT.ok;
     } catch (error) {
@@ -99,6 +102,39 @@ async function verifiedEntries(api: LogApi, verifier: HubLogVerifier, domain: st
     from = page.entries.length === LOG_ENTRIES_PAGE ? page.entries.at(-1)!.index + 1 : end;
   }
   return entries;
+}
+
+/**
+ * Checks that the hub listed every entry of the domain: each entry names the domain's previous one, so a listing
+ * that leaves one out breaks the chain; and the entry the hub's lookups rest on must be one the listing showed (an
+ * entry served to lookups but hidden from the listing is exactly what a lying hub would do). Returns the index of
+ * the newest entry seen (undefined when unknown).
+ */
+async function checkCompleteness(
+  api: LogApi,
+  verifier: HubLogVerifier,
+  domain: string,
+  entries: LogEntry[],
+  last: number | null | undefined,
+  checkpoint: VerifiedCheckpoint,
+): Promise<number | null | undefined> {
+  let newest = last;
+  for (const entry of entries) {
+    if (newest !== undefined && entry.previousIndex !== newest) {
+      throw new HubLogProofInvalid(
+        verifier.hubUrl,
+        `entry ${entry.index} names entry ${entry.previousIndex ?? 'none'} as the domain's previous one, but the last entry listed was ${newest ?? 'none'}: the hub left an entry of ${domain} out of the listing`,
+        domain,
+      );
+    }
+    newest = entry.index;
+  }
+  const served = await api.lookupLogIndex(domain);
+  const listed = new Set(entries.map((entry) => entry.index));
+  if (served !== null && served < checkpoint.size && served > (last ?? -1) && !listed.has(served)) {
+    throw new HubLogProofInvalid(verifier.hubUrl, `lookups answer ${domain} with log entry ${served}, which the listing of the domain's entries did not show`, domain);
+  }
+  return newest;
 }
 
 async function verifiedEntry(api: LogApi, verifier: HubLogVerifier, domain: string, answer: LogEntryAnswer, checkpoint: VerifiedCheckpoint): Promise<LogEntry> {
