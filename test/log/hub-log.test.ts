@@ -36,6 +36,16 @@ describe('transparency log on two hub instances sharing one database', () => {
   const otherKey = generateTestKeyPair({ type: 'ed25519' }).publicPem;
   const DOMAINS = Array.from({ length: 16 }, (_, i) => `peer${i}.log.example.com`);
 
+  /** registerAndConfirm, saying which emails did arrive when the expected one does not. */
+  const confirmThrough = async (hub: TestHub, body: { domain: string; url: string; public_key: string }) => {
+    try {
+      await registerAndConfirm(hub.url, hub.config.publicUrl, smtp, body);
+    } catch (error) {
+      const seen = smtp.messages.map((m) => `${m.to} ${m.subject}`).join('\n');
+      throw new Error(`${(error as Error).message}; emails so far:\n${seen}`);
+    }
+  };
+
   const checkpointOf = async (hub: TestHub) => {
     const response = await request(hub.url).get('/api/v1/log/checkpoint');
     assert.equal(response.status, 200);
@@ -148,14 +158,14 @@ describe('transparency log on two hub instances sharing one database', () => {
     const lookup = async () => (await request(a.url).get(`/api/v1/peers/${domain}`)).body.peer;
     const first = await lookup();
     // Same key, new URL: key_since stays.
-    await registerAndConfirm(a.url, a.config.publicUrl, smtp, { domain, url: `https://chat.${domain}`, public_key: key });
+    await confirmThrough(a, { domain, url: `https://chat.${domain}`, public_key: key });
     const moved = await lookup();
     assert.equal(moved.url, `https://chat.${domain}`);
     assert.equal(decodeLogEntry(b64(moved.log.leaf)).action, 'update');
     assert.equal(decodeLogEntry(b64(moved.log.leaf)).previousIndex, first.log.index);
     assert.equal(moved.key_since, first.key_since);
     // New key: key_since is the time of that entry.
-    await registerAndConfirm(a.url, a.config.publicUrl, smtp, { domain, url: `https://chat.${domain}`, public_key: otherKey });
+    await confirmThrough(a, { domain, url: `https://chat.${domain}`, public_key: otherKey });
     const rekeyed = await lookup();
     const rekeyedEntry = decodeLogEntry(b64(rekeyed.log.leaf));
     assert.equal(rekeyedEntry.fingerprint, fingerprintOf(otherKey));
@@ -196,7 +206,7 @@ describe('transparency log on two hub instances sharing one database', () => {
   it('serves entries, inclusion and consistency proofs that verify against its checkpoints', async () => {
     const older = await checkpointOf(a);
     // One more change, then wait for the checkpoint that covers it.
-    await registerAndConfirm(b.url, b.config.publicUrl, smtp, { domain: 'late.log.example.com', url: 'https://late.log.example.com', public_key: key });
+    await confirmThrough(b, { domain: 'late.log.example.com', url: 'https://late.log.example.com', public_key: key });
     const [head] = await db.query<{ size: string }>('SELECT size FROM log_head');
     const size = Number(head!.size);
     let newer = await checkpointOf(a);

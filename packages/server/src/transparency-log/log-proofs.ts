@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { LogVerificationError } from '@federation-hub/client';
 import { Checkpoints } from './checkpoints.js';
 import { inclusionFromStore } from './node-store.js';
 import { TransparencyLog } from './transparency-log.js';
@@ -38,7 +39,15 @@ export class LogProofs {
    * existed), or (pending) when no checkpoint covers the entry within LOG_CHECKPOINT_SECONDS + 1 s.
    */
   async forRecord(record: { domain: string; url: string; fingerprint: string }): Promise<LogForRecord> {
-    const current = await this.log.current(this.dataSource, record.domain);
+    let current: Awaited<ReturnType<TransparencyLog['current']>>;
+    try {
+      current = await this.log.current(this.dataSource, record.domain);
+    } catch (error) {
+      // A leaf that does not decode must not take lookups down; the answer goes out without a log object, which a
+      // verifying client refuses, and auditors see the leaf as it is.
+      if (error instanceof LogVerificationError) return { log: null, keySince: null, pending: false };
+      throw error;
+    }
     if (!current || current.entry.url !== record.url || current.entry.fingerprint !== record.fingerprint) {
       return { log: null, keySince: null, pending: false };
     }

@@ -18,9 +18,13 @@ export class LogQueries {
 
   async entries(start: number, end: number | undefined, domain: string | undefined) {
     if (end !== undefined && end < start) throw new BadRequestException(`end: must not be less than start ${start}`);
-    if (end !== undefined && end - start > MAX_PAGE) throw new BadRequestException(`end: a page holds at most ${MAX_PAGE} entries`);
+    // Without a domain a page is a range of at most MAX_PAGE indices; with one, at most MAX_PAGE of its entries
+    // anywhere in [start, end), end defaulting to the log's size (a monitor's first run is one request).
+    if (domain === undefined && end !== undefined && end - start > MAX_PAGE) {
+      throw new BadRequestException(`end: a page holds at most ${MAX_PAGE} entries`);
+    }
     const { size } = await this.log.head(this.dataSource);
-    const until = Math.min(end ?? start + MAX_PAGE, size);
+    const until = Math.min(end ?? (domain === undefined ? start + MAX_PAGE : size), size);
     const rows = (await this.dataSource.query(
       domain === undefined
         ? `SELECT idx, leaf FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx LIMIT ${MAX_PAGE}`

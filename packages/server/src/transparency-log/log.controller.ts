@@ -38,8 +38,8 @@ export class LogController {
   @Get('entries')
   @ApiOperation({ summary: `Log entries with their leaf bytes, by index: start ≤ index < end, at most ${MAX_PAGE} per page` })
   @ApiQuery({ name: 'start', required: true, example: 0 })
-  @ApiQuery({ name: 'end', required: false, example: 100, description: `Exclusive; default start + ${MAX_PAGE}, clipped to the log's size` })
-  @ApiQuery({ name: 'domain', required: false, example: 'chat.example.com', description: "Only this domain's entries (for monitors)" })
+  @ApiQuery({ name: 'end', required: false, example: 100, description: `Exclusive; at most start + ${MAX_PAGE}, default start + ${MAX_PAGE} clipped to the log's size (with domain: any, default the log's size)` })
+  @ApiQuery({ name: 'domain', required: false, example: 'chat.example.com', description: `Only this domain's entries in [start, end), at most ${MAX_PAGE} (for monitors)` })
   @ApiOkResponse({
     description: 'entries (leaf = base64 of the canonical entry bytes, the Merkle leaf) and the log\'s current size',
     schema: {

@@ -47,9 +47,11 @@ async function readNodes(db: SqlRunner, wanted: Array<{ level: number; index: nu
   const found = new Map<string, Buffer>();
   if (wanted.length === 0) return found;
   const rows = (await db.query(
-    `SELECT n.level, n.idx, n.hash
+    // LATERAL: one primary-key probe per wanted node, whatever the planner guesses of unnest's size (a generic plan
+    // of a plain join could otherwise choose a hash join over the whole table).
+    `SELECT wanted.level, wanted.idx, n.hash
        FROM unnest($1::smallint[], $2::bigint[]) AS wanted (level, idx)
-       JOIN log_nodes n ON n.level = wanted.level AND n.idx = wanted.idx`,
+       CROSS JOIN LATERAL (SELECT hash FROM log_nodes WHERE level = wanted.level AND idx = wanted.idx) AS n`,
     [wanted.map((node) => node.level), wanted.map((node) => String(node.index))],
   )) as Array<{ level: number; idx: string; hash: Buffer }>;
   for (const row of rows) found.set(`${row.level}:${row.idx}`, row.hash);
