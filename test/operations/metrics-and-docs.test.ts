@@ -120,7 +120,8 @@ describe('metrics', () => {
     assert.equal((await request(hub.url).post(`/confirm/${removal.token}`).set('Accept', 'application/json')).status, 200);
     assert.equal(await counter(hub, 'hub_confirmations_total', { action: 'remove' }), 1);
     assert.equal(await counter(hub, 'hub_confirmations_total', { action: 'register' }), 1);
-    assert.ok(await eventually(async () => (await counter(hub, 'hub_mail_send_attempts_total', { result: 'sent' })) === 2));
+    // Sent: the two confirmation emails and the owner notice of the removal (to the removed record's contact).
+    assert.ok(await eventually(async () => (await counter(hub, 'hub_mail_send_attempts_total', { result: 'sent' })) === 3));
   });
 
   it('counts failed and dead sends, and shows the outbox depth while a message waits', async () => {
