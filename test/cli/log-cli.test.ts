@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { verifierKey } from '../../packages/client/src/log/note.js';
 import { formatFingerprint, parsePublicKey } from '../../packages/client/src/protocol/index.js';
 import { checkpointCovering, hideEntry, rewindLog, sizeOf } from '../client/log-tamper.js';
+import { startDnsServer } from '../support/dns-server.js';
 import { registerAndConfirm } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
@@ -177,6 +178,28 @@ describe('federation-hub log verify and monitor, as processes', () => {
       const other = await cli(['monitor', 'neighbour.example.com', '--hub', hub.url, '--state', file('monitor.json'), '--log-key', logKey]);
       assert.equal(other.code, 2);
       assert.match(other.stderr, /watches watched\.example\.com, not neighbour\.example\.com/);
+    });
+  });
+
+  describe('resolve --log-key', () => {
+    it('checks the hub answer against the log (0), refuses it with another log key (1), and needs --hub (2)', async () => {
+      const server = await startDnsServer({}); // knows nothing: the hub answers
+      try {
+        const dns = ['--dns', server.address];
+        const ok = await cli(['resolve', DOMAIN, ...dns, '--hub', hub.url, '--log-key', file('log-key'), '--log-state', file('resolve.json'), '--json']);
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.equal(JSON.parse(ok.stdout).source, 'hub');
+        assert.ok(sizeOf(saved('resolve.json').checkpoint!) >= 2);
+        const impostor = verifierKey(hub.config.logOrigin, generateKeyPairSync('ed25519').publicKey);
+        const refused = await cli(['resolve', DOMAIN, ...dns, '--hub', hub.url, '--log-key', impostor]);
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /^watched\.example\.com: hub .*: transparency log check failed: signed note: no signature by a known key/);
+        const usage = await cli(['resolve', DOMAIN, ...dns, '--log-key', logKey]);
+        assert.equal(usage.code, 2);
+        assert.match(usage.stderr, /--log-key needs --hub/);
+      } finally {
+        await server.close();
+      }
     });
   });
 

@@ -21,14 +21,8 @@ const KEY_LINE = /^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/;
  */
 export function logVerifierFrom(values: { hub?: string; state?: string; 'log-key'?: string; 'trust-on-first-use'?: boolean }, timeoutMs: number | undefined): HubLogVerifier {
   if (values.hub === undefined) throw new UsageError('--hub URL is required');
-  let logKey: string | undefined;
-  const option = values['log-key'];
-  if (option !== undefined) {
-    logKey = KEY_LINE.test(option.trim()) ? option.trim() : readTextFile(option, 'log key file').trim();
-    if (!KEY_LINE.test(logKey)) throw new UsageError(`--log-key ${option}: not a verifier key line <origin>+<8 hex>+<base64 key>`);
-  } else if (values.state !== undefined) {
-    logKey = readLogState(values.state)?.log_key;
-  }
+  let logKey = logKeyOption(values['log-key']);
+  if (logKey === undefined && values.state !== undefined) logKey = readLogState(values.state)?.log_key;
   if (logKey === undefined && !values['trust-on-first-use']) {
     throw new UsageError(`--log-key is required (the line from ${values.hub.replace(/\/+$/, '')}/.well-known/federation-hub/log-key, from a trusted copy), or --trust-on-first-use`);
   }
@@ -38,4 +32,12 @@ export function logVerifierFrom(values: { hub?: string; state?: string; 'log-key
     if (error instanceof TypeError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** `--log-key KEY|FILE`: the verifier key line itself, or a file holding it. */
+export function logKeyOption(option: string | undefined): string | undefined {
+  if (option === undefined) return undefined;
+  const logKey = KEY_LINE.test(option.trim()) ? option.trim() : readTextFile(option, 'log key file').trim();
+  if (!KEY_LINE.test(logKey)) throw new UsageError(`--log-key ${option}: not a verifier key line <origin>+<8 hex>+<base64 key>`);
+  return logKey;
 }
