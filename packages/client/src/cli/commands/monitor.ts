@@ -92,14 +92,18 @@ async function verifiedEntries(api: LogApi, verifier: HubLogVerifier, domain: st
   const entries: LogEntry[] = [];
   let from = start;
   while (from < checkpoint.size) {
-    // A page is a range of at most LOG_ENTRIES_PAGE indices (and so at most that many of the domain's entries).
-    const end = Math.min(from + LOG_ENTRIES_PAGE, checkpoint.size);
-    const page = await api.entries({ start: from, end, domain });
+    // With a domain, a page holds up to LOG_ENTRIES_PAGE of its entries anywhere in [start, end): a first run on a
+    // long log is one request. A shorter page is the end of the range.
+    const page = await api.entries({ start: from, end: checkpoint.size, domain });
     for (const answer of page.entries) {
-      if (answer.index < from || answer.index >= end) throw new HubLogProofInvalid(verifier.hubUrl, `asked for entries ${from} to ${end - 1}, got entry ${answer.index}`, domain);
+      if (answer.index < from || answer.index >= checkpoint.size) {
+        throw new HubLogProofInvalid(verifier.hubUrl, `asked for entries ${from} to ${checkpoint.size - 1}, got entry ${answer.index}`, domain);
+      }
+      if (entries.length > 0 && answer.index <= entries.at(-1)!.index) throw new HubLogProofInvalid(verifier.hubUrl, `the entries are not in index order at ${answer.index}`, domain);
       entries.push(await verifiedEntry(api, verifier, domain, answer, checkpoint));
     }
-    from = page.entries.length === LOG_ENTRIES_PAGE ? page.entries.at(-1)!.index + 1 : end;
+    if (page.entries.length < LOG_ENTRIES_PAGE) break;
+    from = page.entries.at(-1)!.index + 1;
   }
   return entries;
 }
