@@ -233,6 +233,8 @@ describe('resolve() against a hub whose log was rewritten in its database', () =
       return true;
     });
     assert.equal(savedCheckpoint(state), seen, 'the state file keeps the checkpoint seen before');
+    // It fails closed: after a restart, with the same state file, the hub's answers stay refused.
+    await assert.rejects(resolver().resolve('three.example.com'), HubLogInconsistent);
     // Both are genuinely signed by the log's key: the evidence holds for anyone with the key.
     const fresh = new FederationResolver({ dnsServers: [dns.address], hubUrl: hub.url, timeoutMs: 3000, logKey });
     assert.equal((await fresh.resolve('four.example.com')).source, 'hub', 'a client that saw nothing before cannot tell');
