@@ -2,14 +2,11 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { DataSource, type EntityManager } from 'typeorm';
 import { foldSubtrees, formatCheckpoint, verifierKey } from '@federation-hub/client';
 import { HubConfig } from '../config/hub-config.js';
+import { CHANNELS } from '../database/channels.js';
+import { PgListener } from '../database/pg-listener.js';
 import { SigningService } from '../signing/signing.service.js';
 import { TransparencyLog } from './transparency-log.js';
 
-/**
- * How often each instance looks (one small indexed query): a checkpoint comes at most this late after it is due,
- * and every instance serves it at most this late after it was signed.
- */
-const LOOK_EVERY_MS = 250;
 /** Only one instance signs a given checkpoint; the others read it. */
 const ADVISORY_LOCK_CHECKPOINT = 7_301_019;
 
@@ -21,17 +18,23 @@ export interface SignedCheckpoint {
 }
 
 /**
- * Signed checkpoints, shared by all instances through log_checkpoints. Every instance looks every 250 ms: when the
- * log has grown and the newest checkpoint is at least LOG_CHECKPOINT_SECONDS old (by the database's clock, the one
- * clock all instances share), one of them signs a new one; all of them serve the newest from the table. So a new
- * entry is in a checkpoint served by every instance within LOG_CHECKPOINT_SECONDS + 0.5 s.
+ * Signed checkpoints, shared by all instances through log_checkpoints, at most one per LOG_CHECKPOINT_SECONDS (by
+ * the database's clock, the one clock all instances share) and only when the log has grown.
+ *
+ * Driven by notifications, so that an idle hub asks nothing: an append notifies every instance (hub_log_grew, at
+ * its commit); each then looks at once, or when the newest checkpoint becomes old enough; the first to look after
+ * that signs (an advisory lock makes it one) and notifies hub_log_checkpoint, on which every instance reads the new
+ * checkpoint. A look every LOG_CHECKPOINT_SECONDS covers notifications missed while the LISTEN connection was down.
  */
 @Injectable()
 export class Checkpoints implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(Checkpoints.name);
   private latest: SignedCheckpoint | null = null;
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
+  private fallback?: NodeJS.Timeout;
+  private due?: NodeJS.Timeout;
+  private looking?: Promise<void>;
+  private again = false;
+  private stopped = false;
   private waiters: Array<() => void> = [];
   /** The verifier key line, published at /.well-known/federation-hub/log-key. */
   verifierKey = '';
@@ -41,18 +44,24 @@ export class Checkpoints implements OnModuleInit, OnApplicationShutdown {
     private readonly dataSource: DataSource,
     private readonly signing: SigningService,
     private readonly log: TransparencyLog,
+    private readonly listener: PgListener,
   ) {}
 
   async onModuleInit(): Promise<void> {
     this.verifierKey = verifierKey(this.config.logOrigin, this.signing.logPublicKey);
-    await this.tick().catch((error: Error) => this.logger.warn({ err: error }, 'first checkpoint read failed; retrying'));
-    const everyMs = Math.min(LOOK_EVERY_MS, this.config.logCheckpointSeconds * 1000);
-    this.timer = setInterval(() => void this.tick().catch((error: Error) => this.logger.warn({ err: error }, 'checkpoint tick failed')), everyMs);
-    this.timer.unref();
+    this.listener.on('notification', (channel: string) => {
+      if (channel === CHANNELS.logGrew || channel === CHANNELS.logCheckpoint) void this.look();
+    });
+    this.listener.on('reset', () => void this.look());
+    await this.look();
+    this.fallback = setInterval(() => void this.look(), this.config.logCheckpointSeconds * 1000);
+    this.fallback.unref();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearInterval(this.fallback);
+    clearTimeout(this.due);
   }
 
   /** The newest checkpoint this instance knows (null only before the database first answered). */
@@ -80,49 +89,69 @@ export class Checkpoints implements OnModuleInit, OnApplicationShutdown {
     return this.latest;
   }
 
-  /** One look: sign a new checkpoint if one is due, then read the newest. Concurrent calls share one look. */
-  tick(): Promise<void> {
-    this.ticking ??= this.look().finally(() => {
-      this.ticking = undefined;
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const wake of waiters) wake();
-    });
-    return this.ticking;
+  /** One look (concurrent calls share it, and one more runs after it if asked meanwhile). Never throws. */
+  look(): Promise<void> {
+    if (this.looking) {
+      this.again = true;
+      return this.looking;
+    }
+    this.looking = this.lookOnce()
+      .catch((error: Error) => this.logger.warn({ err: error }, 'transparency log: checkpoint look failed; the next look retries'))
+      .finally(() => {
+        this.looking = undefined;
+        for (const wake of this.waiters.splice(0)) wake();
+        if (this.again && !this.stopped) {
+          this.again = false;
+          void this.look();
+        }
+      });
+    return this.looking;
   }
 
-  private async look(): Promise<void> {
-    const newest = await this.dataSource.transaction(async (manager) => {
-      const [due] = (await manager.query(
-        `SELECT h.size AS head_size, c.size AS checkpoint_size,
-                c.created_at IS NULL OR c.created_at <= now() - make_interval(secs => $1) AS old_enough
-           FROM log_head h LEFT JOIN LATERAL (SELECT size, created_at FROM log_checkpoints ORDER BY size DESC LIMIT 1) c ON true
-          WHERE h.id = 1`,
-        [this.config.logCheckpointSeconds],
-      )) as Array<{ head_size: string; checkpoint_size: string | null; old_enough: boolean }>;
-      const grew = due && (due.checkpoint_size === null || Number(due.head_size) > Number(due.checkpoint_size));
-      if (grew && due.old_enough) {
-        const [locked] = (await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [ADVISORY_LOCK_CHECKPOINT])) as Array<{ locked: boolean }>;
-        if (locked?.locked) await this.sign(manager);
-      }
-      const [row] = (await manager.query(`SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1`)) as Array<{
-        size: string;
-        root: Buffer;
-        note: string;
-      }>;
-      return row ? { size: Number(row.size), root: row.root, note: row.note } : null;
+  /** Reads the head and the newest checkpoint in one statement; signs when due, or schedules a look for then. */
+  private async lookOnce(): Promise<void> {
+    const [row] = (await this.dataSource.query(
+      `SELECT h.size AS head_size, c.size, c.root, c.note,
+              extract(epoch FROM c.created_at + make_interval(secs => $1) - now()) AS due_in
+         FROM log_head h LEFT JOIN LATERAL (SELECT * FROM log_checkpoints ORDER BY size DESC LIMIT 1) c ON true
+        WHERE h.id = 1`,
+      [this.config.logCheckpointSeconds],
+    )) as Array<{ head_size: string; size: string | null; root: Buffer | null; note: string | null; due_in: string | null }>;
+    if (!row) throw new Error('log_head is missing: run the migrations');
+    if (row.size !== null) this.adopt({ size: Number(row.size), root: row.root!, note: row.note! });
+    const grew = row.size === null || Number(row.head_size) > Number(row.size);
+    if (!grew) return;
+    const dueInMs = row.due_in === null ? 0 : Number(row.due_in) * 1000;
+    if (dueInMs > 0) {
+      clearTimeout(this.due);
+      this.due = setTimeout(() => void this.look(), Math.ceil(dueInMs) + 5);
+      this.due.unref();
+      return;
+    }
+    const signed = await this.dataSource.transaction(async (manager) => {
+      const [locked] = (await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [ADVISORY_LOCK_CHECKPOINT])) as Array<{ locked: boolean }>;
+      return locked?.locked ? this.sign(manager) : null;
     });
-    if (newest && (!this.latest || newest.size > this.latest.size)) this.latest = newest;
+    if (signed) this.adopt(signed);
+  }
+
+  private adopt(checkpoint: SignedCheckpoint): void {
+    if (!this.latest || checkpoint.size > this.latest.size) this.latest = checkpoint;
   }
 
   /** Signs the head as it is now (read again under the lock: another instance may have signed meanwhile). */
-  private async sign(manager: EntityManager): Promise<void> {
+  private async sign(manager: EntityManager): Promise<SignedCheckpoint | null> {
     const head = await this.log.head(manager);
-    const [last] = (await manager.query(`SELECT size FROM log_checkpoints ORDER BY size DESC LIMIT 1`)) as Array<{ size: string }>;
-    if (last && Number(last.size) >= head.size) return;
+    const [last] = (await manager.query(
+      `SELECT size, created_at > now() - make_interval(secs => $1) AS recent FROM log_checkpoints ORDER BY size DESC LIMIT 1`,
+      [this.config.logCheckpointSeconds],
+    )) as Array<{ size: string; recent: boolean }>;
+    if (last && (Number(last.size) >= head.size || last.recent)) return null;
     const root = foldSubtrees(head.peaks);
     const note = this.signing.signLogNote(formatCheckpoint({ origin: this.config.logOrigin, size: head.size, root }), this.config.logOrigin);
     await manager.query(`INSERT INTO log_checkpoints (size, root, note) VALUES ($1, $2, $3)`, [head.size, root, note]);
+    await manager.query('SELECT pg_notify($1, $2)', [CHANNELS.logCheckpoint, String(head.size)]);
     this.logger.log({ event: 'log-checkpoint', size: head.size }, `signed the log checkpoint at size ${head.size}`);
+    return { size: head.size, root, note };
   }
 }

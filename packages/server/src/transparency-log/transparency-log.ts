@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { CHANNELS } from '../database/channels.js';
 import { decodeLogEntry, encodeLogEntry, leafHash, nodeHash, type LogAction, type LogEntry } from '@federation-hub/client';
 
 /** A change to what lookups return, as the flow that makes it describes it. */
@@ -88,6 +89,8 @@ export class TransparencyLog {
       hashes,
     ]);
     await manager.query(`UPDATE log_head SET size = $1, peaks = $2 WHERE id = 1`, [index + 1, peaks]);
+    // Delivered at commit, to every instance: a checkpoint may now be due (checkpoints.ts).
+    await manager.query('SELECT pg_notify($1, $2)', [CHANNELS.logGrew, String(index)]);
     return { index, time: at, keySince };
   }
 
