@@ -16,7 +16,9 @@ export interface EmailHistory {
  * Per-domain limits on confirmation emails, so the hub cannot be used to flood a webmaster's mailbox:
  * a cooldown between two emails and a daily cap. Every request sends exactly one email, so counting
  * requests counts emails. The history is exact across instances because a request is written only if the
- * domain is still as it was read (writeRequest).
+ * domain is still as it was read (writeRequest). Owner notices (owner-notices/) are not confirmation emails and
+ * belong to no request: they go to the previous contact after a change it must hear of, so these limits neither
+ * count them nor hold them back (a hijacker must not be able to silence them by exhausting the cap first).
  */
 export function assertEmailAllowed(
   config: Pick<HubConfig, 'rateDomainCooldownSeconds' | 'rateDomainDailyCap'>,
