@@ -129,7 +129,7 @@ export class HubLogVerifier {
 
   private adopt(checkpoint: VerifiedCheckpoint): void {
     this.newest = checkpoint;
-    this.known.clear();
+    // The ones remembered stay valid: a prefix of the old newest is a prefix of the new one, which extends it.
     this.remember(checkpoint);
     this.save();
   }
