@@ -2,7 +2,8 @@
  * The transparency log at scale (`BENCH_ONLY=log npm run bench` runs it alone): a log of 1,000,000 entries seeded
  * with SQL — the canonical leaf bytes built by string concatenation, the leaf hashes and every perfect subtree's
  * hash computed by PostgreSQL's sha256(), level by level — then the proof endpoints under load, the hot lookup of
- * a peer with a log object beside one without, and the log's storage per entry.
+ * a peer with a log object beside one without (hot: from the cache; cold: the cache off), and the log's storage
+ * per entry.
  */
 import {
   decodeLogEntry,
@@ -18,7 +19,8 @@ import { createTestDatabase, type TestDatabase } from '../test/support/database.
 import { startBenchHub } from './hub.js';
 import { runLoad, type LoadFigures } from './load.js';
 import type { MailSink } from './mail-sink.js';
-import { hotLookup, type Load } from './scenarios.js';
+import { hotLookup, type Load, lookupPath } from './scenarios.js';
+import type autocannon from 'autocannon';
 import { BENCH_ZONE, type BenchKey, seedPeers } from './seed.js';
 
 export interface LogFigures {
@@ -30,12 +32,21 @@ export interface LogFigures {
   /** The same hub, the same moment: a peer whose answer carries the log object, and one whose answer has none. */
   hotWithLog: LoadFigures;
   hotWithoutLog: LoadFigures;
+  /**
+   * Cache off (LOOKUP_CACHE_ENTRIES=0): every lookup reads the database and builds its answer. With the log object
+   * (random peers of the logged ones: entry read and decoded, inclusion proof read) and without (random peers of
+   * UNLOGGED_PEERS never logged).
+   */
+  coldWithLog: LoadFigures;
+  coldWithoutLog: LoadFigures;
   /** Bytes on disk (tables, indexes, TOAST) per entry: log_entries, log_nodes, and both. */
   bytesPerEntry: { entries: number; nodes: number; total: number };
 }
 
-/** A peer seeded without any log entry, as a peer confirmed before the log existed. */
-const UNLOGGED_DOMAIN = `unlogged.${BENCH_ZONE}`;
+/** Peers seeded without any log entry, as if confirmed before the log existed (no backfill). */
+const UNLOGGED_PEERS = 10_000;
+const unloggedDomain = (n: number) => `unlogged${n}.${BENCH_ZONE}`;
+const UNLOGGED_DOMAIN = unloggedDomain(1);
 
 export async function logScenario(options: { entries: number; load: Load; key: BenchKey; mail: MailSink; log: (line: string) => void }): Promise<LogFigures> {
   const { entries, load, key, mail, log } = options;
@@ -45,8 +56,11 @@ export async function logScenario(options: { entries: number; load: Load; key: B
   try {
     await seedPeers(db, key, 1, entries);
     await db.query(
-      `INSERT INTO peers (domain, url, public_key, fingerprint, contact, confirmed_at) VALUES ($1, $2, $3, $4, $5, now())`,
-      [UNLOGGED_DOMAIN, `https://${UNLOGGED_DOMAIN}`, key.pem, key.fingerprint, `webmaster@${UNLOGGED_DOMAIN}`],
+      `INSERT INTO peers (domain, url, public_key, fingerprint, contact, confirmed_at)
+       SELECT 'unlogged' || n || '.${BENCH_ZONE}', 'https://unlogged' || n || '.${BENCH_ZONE}', $1, $2,
+              'webmaster@unlogged' || n || '.${BENCH_ZONE}', now()
+         FROM generate_series(1, $3::int) AS n`,
+      [key.pem, key.fingerprint, UNLOGGED_PEERS],
     );
     const seedSeconds = await seedLog(db, key, entries);
     log(`log: seeded ${entries} entries and their subtree hashes with SQL in ${seedSeconds.toFixed(1)} s`);
@@ -80,6 +94,23 @@ export async function logScenario(options: { entries: number; load: Load; key: B
       withLog.push(await hotLookup(hub.url, half, `peer1.${BENCH_ZONE}`));
       withoutLog.push(await hotLookup(hub.url, half, UNLOGGED_DOMAIN));
     }
+    const uncached = await startBenchHub({ databaseUrl: db.url, smtpUrl: mail.url, env: { LOOKUP_CACHE_ENTRIES: '0' } });
+    const coldWith: LoadFigures[] = [];
+    const coldWithout: LoadFigures[] = [];
+    try {
+      const random = (domain: (n: number) => string, count: number) => ({
+        ...half,
+        url: uncached.url + lookupPath(domain(1)),
+        expectStatus: 200,
+        setupRequest: (request: autocannon.Request) => ({ ...request, path: lookupPath(domain(1 + Math.floor(Math.random() * count))) }),
+      });
+      for (let round = 0; round < 2; round++) {
+        coldWith.push(await runLoad(random((n) => `peer${n}.${BENCH_ZONE}`, entries)));
+        coldWithout.push(await runLoad(random(unloggedDomain, UNLOGGED_PEERS)));
+      }
+    } finally {
+      await uncached.stop();
+    }
     const [sizes] = await db.query<{ entries: string; nodes: string }>(
       `SELECT pg_total_relation_size('log_entries') AS entries, pg_total_relation_size('log_nodes') AS nodes`,
     );
@@ -91,6 +122,8 @@ export async function logScenario(options: { entries: number; load: Load; key: B
       consistency,
       hotWithLog: average(withLog),
       hotWithoutLog: average(withoutLog),
+      coldWithLog: average(coldWith),
+      coldWithoutLog: average(coldWithout),
       bytesPerEntry: {
         entries: perEntry(Number(sizes!.entries)),
         nodes: perEntry(Number(sizes!.nodes)),
@@ -220,6 +253,8 @@ export function printLogFigures(figures: LogFigures): void {
   line('consistency proof (random first)', figures.consistency);
   line('hot lookup with the log object', figures.hotWithLog);
   line('hot lookup without one', figures.hotWithoutLog);
+  line('cold lookup (cache off) with the log', figures.coldWithLog);
+  line('cold lookup (cache off) without', figures.coldWithoutLog);
   console.log(
     `  storage per entry: ${figures.bytesPerEntry.total} B (log_entries ${figures.bytesPerEntry.entries} B, log_nodes ${figures.bytesPerEntry.nodes} B)`,
   );

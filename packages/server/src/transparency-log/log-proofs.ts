@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { LogVerificationError } from '@federation-hub/client';
 import { Checkpoints } from './checkpoints.js';
 import { inclusionFromStore } from './node-store.js';
-import { TransparencyLog } from './transparency-log.js';
 
 /** `peer.log` of a lookup answer: the domain's current entry, its inclusion proof, and the checkpoint it is for. */
 export interface PeerLog {
@@ -24,31 +22,39 @@ export interface LogForRecord {
   pending: boolean;
 }
 
+/** A domain's newest log entry as the lookup reads it. */
+export interface LogEntryRow {
+  index: number;
+  leaf: Buffer;
+  keySince: Date | null;
+}
+
+/** The value of `field` in canonical leaf bytes ("\n<field> <value>\n"), or undefined. */
+function leafLine(leaf: Buffer, field: string): string | undefined {
+  const text = leaf.toString('utf8');
+  const start = text.indexOf(`\n${field} `);
+  if (start === -1) return undefined;
+  const from = start + field.length + 2;
+  return text.slice(from, text.indexOf('\n', from));
+}
+
 /** What lookups add to an answer from the log. */
 @Injectable()
 export class LogProofs {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly log: TransparencyLog,
     private readonly checkpoints: Checkpoints,
   ) {}
 
   /**
-   * The log object for the record a lookup is about to answer, and when its key was first confirmed.
-   * log is null when the log's newest entry for the domain is not this record (a peer confirmed before the log
-   * existed), or (pending) when no checkpoint covers the entry within LOG_CHECKPOINT_SECONDS + 1 s.
+   * The log object for the record a lookup is about to answer, from the domain's newest entry (read with the
+   * record), and when its key was first confirmed. log is null when that entry is not this record (a peer that
+   * never went through the log), or (pending) when no checkpoint covers the entry within LOG_CHECKPOINT_SECONDS + 1 s.
    */
-  async forRecord(record: { domain: string; url: string; fingerprint: string }): Promise<LogForRecord> {
-    let current: Awaited<ReturnType<TransparencyLog['current']>>;
-    try {
-      current = await this.log.current(this.dataSource, record.domain);
-    } catch (error) {
-      // A leaf that does not decode must not take lookups down; the answer goes out without a log object, which a
-      // verifying client refuses, and auditors see the leaf as it is.
-      if (error instanceof LogVerificationError) return { log: null, keySince: null, pending: false };
-      throw error;
-    }
-    if (!current || current.entry.url !== record.url || current.entry.fingerprint !== record.fingerprint) {
+  async forRecord(record: { url: string; fingerprint: string }, current: LogEntryRow | null): Promise<LogForRecord> {
+    // The leaf was written canonical by encodeLogEntry; reading two of its lines is enough to match it to the
+    // record (a full decode would parse the key again, which the answer does not need).
+    if (!current || leafLine(current.leaf, 'url') !== record.url || leafLine(current.leaf, 'fingerprint') !== record.fingerprint) {
       return { log: null, keySince: null, pending: false };
     }
     const checkpoint = await this.checkpoints.covering(current.index);

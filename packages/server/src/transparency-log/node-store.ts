@@ -47,8 +47,9 @@ async function readNodes(db: SqlRunner, wanted: Array<{ level: number; index: nu
   const found = new Map<string, Buffer>();
   if (wanted.length === 0) return found;
   const rows = (await db.query(
-    // LATERAL: one primary-key probe per wanted node, whatever the planner guesses of unnest's size (a generic plan
-    // of a plain join could otherwise choose a hash join over the whole table).
+    // LATERAL: one primary-key probe per wanted node, whatever the planner guesses of unnest's size. Not a
+    // PreparedStatement: planned on a young log (a few nodes), its generic plan is a sequential scan of log_nodes
+    // (test/foundation/prepared-statements showed it), and that plan would then serve the connection at any size.
     `SELECT wanted.level, wanted.idx, n.hash
        FROM unnest($1::smallint[], $2::bigint[]) AS wanted (level, idx)
        CROSS JOIN LATERAL (SELECT hash FROM log_nodes WHERE level = wanted.level AND idx = wanted.idx) AS n`,
