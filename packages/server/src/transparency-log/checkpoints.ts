@@ -24,7 +24,8 @@ export interface SignedCheckpoint {
  * Driven by notifications, so that an idle hub asks nothing: an append notifies every instance (hub_log_grew, at
  * its commit); each then looks at once, or when the newest checkpoint becomes old enough; the first to look after
  * that signs (an advisory lock makes it one) and notifies hub_log_checkpoint, on which every instance reads the new
- * checkpoint. A look every LOG_CHECKPOINT_SECONDS covers notifications missed while the LISTEN connection was down.
+ * checkpoint. While the LISTEN connection is down, a look every LOG_CHECKPOINT_SECONDS stands in for the
+ * notifications (and its return, 'reset', triggers one).
  */
 @Injectable()
 export class Checkpoints implements OnModuleInit, OnApplicationShutdown {
@@ -49,12 +50,21 @@ export class Checkpoints implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.verifierKey = verifierKey(this.config.logOrigin, this.signing.logPublicKey);
-    this.listener.on('notification', (channel: string) => {
-      if (channel === CHANNELS.logGrew || channel === CHANNELS.logCheckpoint) void this.look();
+    this.listener.on('notification', (channel: string, payload: string) => {
+      if (channel !== CHANNELS.logGrew && channel !== CHANNELS.logCheckpoint) return;
+      // Nothing to look for when this instance already serves a checkpoint covering it (its own signature's
+      // notification, an entry already checkpointed): every look takes a pooled connection.
+      const known = this.latest?.size ?? -1;
+      if (channel === CHANNELS.logCheckpoint ? Number(payload) <= known : Number(payload) < known) return;
+      void this.look();
     });
     this.listener.on('reset', () => void this.look());
     await this.look();
-    this.fallback = setInterval(() => void this.look(), this.config.logCheckpointSeconds * 1000);
+    // Only while LISTEN is down are notifications missed; otherwise an idle hub takes no connection from the pool
+    // for checkpoints (on a slow database such a look held one long enough to starve a request of its connection).
+    this.fallback = setInterval(() => {
+      if (!this.listener.connected) void this.look();
+    }, this.config.logCheckpointSeconds * 1000);
     this.fallback.unref();
   }
 
