@@ -178,6 +178,8 @@ export async function seedLog(db: TestDatabase, key: BenchKey, count: number): P
   );
   const hashes = peaks.map((peak) => rows.find((row) => row.level === peak.level && Number(row.idx) === peak.index)!.hash);
   await db.query(`UPDATE log_head SET size = $1, peaks = $2 WHERE id = 1`, [count, hashes]);
+  // As an append does: the hubs sign a checkpoint when told the log grew (checkpoints.ts).
+  await db.query(`SELECT pg_notify('hub_log_grew', $1)`, [String(count - 1)]);
   await db.query('VACUUM (ANALYZE) log_entries, log_nodes');
   const seconds = (performance.now() - started) / 1000;
   // As seedPeers does for peers: a log that has been serving proofs has its tree in shared_buffers (232 B per
