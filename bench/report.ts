@@ -8,6 +8,7 @@ import type { ClientFigures } from './client-scenarios.js';
 import type { LoadFigures } from './load.js';
 import type { ServerDescription } from './postgres.js';
 import type { RegistrationFigures } from './scenarios.js';
+import type { LogFigures } from './log-scenario.js';
 
 export interface SizeFigures {
   peers: number;
@@ -30,6 +31,8 @@ export interface BenchResults {
   sizes: SizeFigures[];
   hubMemory: { rssMiB: number; peakRssMiB: number };
   client: ClientFigures;
+  /** The transparency log's scenario (bench/log-scenario.ts). */
+  log?: LogFigures;
   targets: Target[];
 }
 

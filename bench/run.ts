@@ -22,6 +22,7 @@ import { processCpuSeconds, processMemory } from './proc.js';
 import { type BenchResults, judge, printReport, type SizeFigures, writeResults } from './report.js';
 import { coldLookup, hotLookup, type Load, lookupPath, registration, unknownLookup } from './scenarios.js';
 import { type BenchKey, benchKey, peerDomain, seedPeers } from './seed.js';
+import { type LogFigures, logScenario, printLogFigures } from './log-scenario.js';
 
 /** One database size, seeded, with the hub that ran its migrations. */
 interface Size {
@@ -70,6 +71,17 @@ async function main(): Promise<number> {
     stops.push(() => mail.close());
     const load: Load = { connections: config.connections, seconds: config.seconds, warmupSeconds: config.warmupSeconds };
     const key = benchKey();
+    // The transparency log's scenario: its own database and hub; BENCH_ONLY=log runs it alone.
+    const runLog = async (): Promise<LogFigures> => {
+      const figures = await logScenario({ entries: config.largePeers, load: { ...load, seconds: config.smoke ? 1 : 10 }, key, mail, log });
+      printLogFigures(figures);
+      return figures;
+    };
+    if (process.env.BENCH_ONLY === 'log') {
+      const figures = await runLog();
+      writeResults(config.resultsPath.replace(/\.json$/, '-log.json'), { startedAt, smoke: config.smoke, log: figures } as unknown as BenchResults);
+      return 0;
+    }
     const sizes: Size[] = [];
     for (const [name, peers] of [['bench_small', config.smallPeers], ['bench_large', config.largePeers]] as const) {
       const db = await createTestDatabase(name);
@@ -119,6 +131,9 @@ async function main(): Promise<number> {
     log('client library');
     const client = await clientScenarios(large.hub.url, { loopSeconds: config.clientLoopSeconds, concurrency: config.clientConcurrency });
 
+    log('transparency log');
+    const logFigures = await runLog();
+
     const measured: Omit<BenchResults, 'targets'> = {
       startedAt,
       smoke: config.smoke,
@@ -133,6 +148,7 @@ async function main(): Promise<number> {
       sizes: figures,
       hubMemory,
       client,
+      log: logFigures,
     };
     const results: BenchResults = { ...measured, targets: judge(measured) };
     printReport(results);

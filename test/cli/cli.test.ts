@@ -5,7 +5,6 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parsePublicKey, splitTxtValue } from '../../packages/client/src/protocol/index.js';
 import { mergeZones, peerZone } from '../client/fixtures.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
@@ -13,27 +12,7 @@ import { startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair, stripLineBreaks } from '../support/keys.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
-
-const CLI = fileURLToPath(new URL('../../../packages/client/dist/cli/main.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `federation-hub …` as its own process (asynchronously: the hub it talks to runs in this process). */
-function cli(args: string[], cwd = tmpdir()): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cli } from './run-cli.js';
 
 const key = generateTestKeyPair({ type: 'rsa', bits: 2048 });
 const hubKey = generateTestKeyPair({ type: 'ec', curve: 'P-256' });
@@ -71,7 +50,7 @@ describe('federation-hub, the command line, as a process', () => {
   });
 
   describe('help and usage', () => {
-    for (const command of ['resolve', 'check', 'register', 'verify', 'keygen']) {
+    for (const command of ['resolve', 'check', 'register', 'verify', 'keygen', 'fingerprint', 'log', 'monitor']) {
       it(`${command} --help prints its usage and exit codes, exit 0`, async () => {
         const run = await cli([command, '--help']);
         assert.equal(run.code, 0);
@@ -83,7 +62,7 @@ describe('federation-hub, the command line, as a process', () => {
     it('--help lists the commands; no command is a usage error (2); so is an unknown one', async () => {
       const help = await cli(['--help']);
       assert.equal(help.code, 0);
-      for (const command of ['resolve', 'check', 'register', 'verify', 'keygen']) assert.match(help.stdout, new RegExp(`\\n  ${command} `));
+      for (const command of ['resolve', 'check', 'register', 'verify', 'keygen', 'fingerprint', 'log', 'monitor']) assert.match(help.stdout, new RegExp(`\\n  ${command} `));
       assert.equal((await cli([])).code, 2);
       const unknown = await cli(['frobnicate']);
       assert.equal(unknown.code, 2);

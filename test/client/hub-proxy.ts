@@ -13,14 +13,17 @@ export interface HubProxy {
   close(): Promise<void>;
 }
 
-export async function startHubProxy(hubUrl: string): Promise<HubProxy> {
-  const target = new URL(hubUrl);
+/** With several hub URLs (instances of one hub), requests go to each in turn, as behind a load balancer. */
+export async function startHubProxy(hubUrl: string | string[]): Promise<HubProxy> {
+  const targets = (Array.isArray(hubUrl) ? hubUrl : [hubUrl]).map((url) => new URL(url));
+  let turn = 0;
   const paths: string[] = [];
   let change: ((body: Record<string, unknown>, path: string) => Record<string, unknown>) | undefined;
 
   const server: Server = createServer((incoming, outgoing) => {
     const path = incoming.url ?? '/';
     paths.push(path);
+    const target = targets[turn++ % targets.length]!;
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {

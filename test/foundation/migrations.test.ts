@@ -4,7 +4,20 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions, runMigrations } from '../../packages/server/src/database/data-source.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
-const TABLES = ['mail_attempts', 'mail_outbox', 'migrations', 'ownership_challenges', 'peers', 'signing_keys', 'verification_requests', 'verification_tokens'];
+const TABLES = [
+  'log_checkpoints',
+  'log_entries',
+  'log_head',
+  'log_nodes',
+  'mail_attempts',
+  'mail_outbox',
+  'migrations',
+  'ownership_challenges',
+  'peers',
+  'signing_keys',
+  'verification_requests',
+  'verification_tokens',
+];
 
 describe('migrations', () => {
   let db: TestDatabase;

@@ -120,7 +120,8 @@ describe('metrics', () => {
     assert.equal((await request(hub.url).post(`/confirm/${removal.token}`).set('Accept', 'application/json')).status, 200);
     assert.equal(await counter(hub, 'hub_confirmations_total', { action: 'remove' }), 1);
     assert.equal(await counter(hub, 'hub_confirmations_total', { action: 'register' }), 1);
-    assert.ok(await eventually(async () => (await counter(hub, 'hub_mail_send_attempts_total', { result: 'sent' })) === 2));
+    // Sent: the two confirmation emails and the owner notice of the removal (to the removed record's contact).
+    assert.ok(await eventually(async () => (await counter(hub, 'hub_mail_send_attempts_total', { result: 'sent' })) === 3));
   });
 
   it('counts failed and dead sends, and shows the outbox depth while a message waits', async () => {
@@ -246,6 +247,11 @@ describe('OpenAPI document, security headers, CORS and body limit', () => {
       '/api/v1/admin/outbox/dead': ['get'],
       '/api/v1/admin/outbox/{id}/requeue': ['post'],
       '/api/v1/check/{domain}': ['get'],
+      '/api/v1/log/checkpoint': ['get'],
+      '/api/v1/log/entries': ['get'],
+      '/api/v1/log/proof/inclusion': ['get'],
+      '/api/v1/log/proof/consistency': ['get'],
+      '/.well-known/federation-hub/log-key': ['get'],
     };
     assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(expected).sort());
     for (const [path, methods] of Object.entries(expected)) {

@@ -20,15 +20,16 @@ export function register(hubUrl: string, body: Registration | Record<string, unk
   return request(hubUrl).post('/api/v1/peers').set('Content-Type', 'application/json').send(body);
 }
 
-/** Waits for the email to `recipient` that arrives after the `already` messages seen so far, and returns its link. */
+/** Waits for the confirmation email to `recipient` that arrives after the `already` messages seen so far, and returns its link. */
 export async function confirmationLinkFor(
   smtp: SmtpCapture,
   recipient: string,
   publicUrl: string | undefined,
   already = 0,
 ): Promise<{ message: CapturedMessage; link: string; token: string }> {
+  // Only a message with a link: the same mailbox also gets owner notices (about the previous change), which have none.
   const message = await smtp.waitFor(
-    (m, index) => index >= already && m.to.includes(recipient),
+    (m, index) => index >= already && m.to.includes(recipient) && extractLink(m.text, publicUrl) !== undefined,
     15_000,
   );
   const link = extractLink(message.text, publicUrl);

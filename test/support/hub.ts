@@ -21,6 +21,8 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: mkdtempSync(join(tmpdir(), 'hub-test-')),
     OUTBOX_POLL_MS: '50',
+    // A lookup right after a confirmation waits for the checkpoint covering it: keep that wait short in tests.
+    LOG_CHECKPOINT_SECONDS: '1',
     ...overrides,
   };
 }

@@ -92,3 +92,52 @@ export class SealError extends FederationError {
     super(message);
   }
 }
+
+/**
+ * A hub's transparency-log evidence does not hold: a checkpoint not signed by the log's key (or for another log), a
+ * lookup answer without its log object, a leaf that is not exactly this domain, URL and key, or an inclusion proof
+ * that does not lead to the checkpoint's root. The answer is refused.
+ */
+export class HubLogProofInvalid extends FederationError {
+  readonly code = 'HUB_LOG_PROOF_INVALID';
+  constructor(
+    readonly hubUrl: string,
+    readonly detail: string,
+    /** The domain whose answer failed; undefined for a checkpoint fetched on its own (an audit). */
+    readonly domain?: string,
+  ) {
+    super(`${domain === undefined ? `hub ${hubUrl}` : `${domain}: hub ${hubUrl}`}: transparency log check failed: ${detail}`);
+  }
+}
+
+/** A checkpoint as evidence: the signed note as the hub served it, and what it says. */
+export interface CheckpointEvidence {
+  /** The signed note, byte for byte, so that anyone can check its signature again. */
+  note: string;
+  origin: string;
+  size: number;
+  /** Base64 root hash. */
+  root: string;
+}
+
+/**
+ * The hub served a checkpoint that is not consistent with one it signed before: the log was rewritten, or the hub
+ * shows different clients different logs. Both signed checkpoints are carried: together they prove the lie to
+ * anyone who has the log's verifier key.
+ */
+export class HubLogInconsistent extends FederationError {
+  readonly code = 'HUB_LOG_INCONSISTENT';
+  constructor(
+    readonly hubUrl: string,
+    /** The newest checkpoint this client had verified before. */
+    readonly seen: CheckpointEvidence,
+    /** The checkpoint the hub serves now. */
+    readonly served: CheckpointEvidence,
+    readonly detail: string,
+  ) {
+    super(
+      `hub ${hubUrl}: the transparency log is not consistent with what this client saw before ` +
+        `(size ${seen.size} root ${seen.root}, now size ${served.size} root ${served.root}): ${detail}`,
+    );
+  }
+}

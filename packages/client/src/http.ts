@@ -10,6 +10,8 @@ export interface HubResponse {
   headers: Headers;
   /** Parsed JSON, or undefined when the body is not JSON. */
   json: unknown;
+  /** The body as text (the log's checkpoint and verifier key are text/plain). */
+  text: string;
 }
 
 /** The hub's base URL in canonical form (http/https, no query, no trailing slash); ProtocolError otherwise. */
@@ -52,7 +54,7 @@ export async function hubRequest(
   } catch {
     json = undefined;
   }
-  return { status: response.status, headers: response.headers, json };
+  return { status: response.status, headers: response.headers, json, text };
 }
 
 async function readCapped(response: Response, limit: number): Promise<string> {

@@ -11,7 +11,9 @@ import {
   type RegistrationRequest,
   type VerificationAnswer,
 } from './protocol/index.js';
-import { HubUnavailable, InvalidPeerRecord, RegistrationRefused } from './errors.js';
+import { HubLogProofInvalid, HubUnavailable, InvalidPeerRecord, RegistrationRefused } from './errors.js';
+import type { HubLogVerifier } from './hub-log-verifier.js';
+import type { LogEntry } from './log/entry.js';
 import { DEFAULT_HUB_TIMEOUT_MS, hubBase, hubMessage, hubRequest, maxAgeSeconds, retryAfterSeconds } from './http.js';
 import { parseOwnPublicKey, type PublicKeyInput } from './key-input.js';
 import { type ProofKeys, unverifiedExpiry, verifyProof } from './proof.js';
@@ -25,6 +27,8 @@ export type HubLookup =
       expiresAt: number;
       /** Whether the answer's proof was verified against the hub's keys (false when no keys were given). */
       proofVerified: boolean;
+      /** The transparency log entry the answer rests on, when the log was checked (logVerifier). */
+      logEntry?: LogEntry;
     }
   | { kind: 'not-found'; detail: string; maxAgeSeconds?: number };
 
@@ -34,6 +38,8 @@ export interface HubLookupOptions {
   proofKeys?: ProofKeys;
   minRsaBits?: number;
   now?: () => number;
+  /** When set, the answer's `log` evidence must hold (hub-log-verifier.ts), or the answer is refused. */
+  logVerifier?: HubLogVerifier;
 }
 
 /** Hub answers without any caching hint are kept this long. */
@@ -69,14 +75,28 @@ export async function lookupOnHub(hubUrl: string, domain: string, options: HubLo
   if (answer.fingerprint !== key.fingerprint) throw new InvalidPeerRecord(domain, 'hub', 'fingerprint does not match public_key');
 
   const expiries = [now() + (maxAgeSeconds(response.headers) ?? DEFAULT_HUB_MAX_AGE_SECONDS) * 1000];
+  let signedLogIndex: number | undefined;
   if (options.proofKeys) {
     const claims = await verifyProof(answer, domain, options.proofKeys, base);
     expiries.push(claims.exp * 1000);
+    signedLogIndex = claims.log_index;
   } else {
     const exp = unverifiedExpiry(answer.proof);
     if (exp !== undefined) expiries.push(exp * 1000);
   }
-  return { kind: 'found', url, key, expiresAt: Math.min(...expiries), proofVerified: options.proofKeys !== undefined };
+  const proofVerified = options.proofKeys !== undefined;
+  if (!options.logVerifier) return { kind: 'found', url, key, expiresAt: Math.min(...expiries), proofVerified };
+  const logEntry = await options.logVerifier.verifyAnswer(answer.log, {
+    domain,
+    url,
+    publicKey: key.pem,
+    fingerprint: key.fingerprint,
+  });
+  // The proof signs the entry's index: an answer whose log object was swapped for another entry's is refused too.
+  if (signedLogIndex !== undefined && signedLogIndex !== logEntry.index) {
+    throw new HubLogProofInvalid(base, `the proof signs log entry ${signedLogIndex}, the answer's log object is entry ${logEntry.index}`, domain);
+  }
+  return { kind: 'found', url, key, expiresAt: Math.min(...expiries), proofVerified, logEntry };
 }
 
 function checkAnswerShape(json: unknown, domain: string): PeerAnswer {

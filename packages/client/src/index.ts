@@ -7,6 +7,8 @@ export { FederationResolver, type FederationResolverOptions, type ResolvedPeer }
 export {
   DnsUnavailable,
   FederationError,
+  HubLogInconsistent,
+  HubLogProofInvalid,
   HubUnavailable,
   InvalidPeerRecord,
   NotAllowed,
@@ -46,3 +48,11 @@ export { orderSrv } from './srv-order.js';
 export { DnsClient, DnsQueryFailed, parseServerAddress, type DnsAnswer, type DnsClientOptions } from './dns/client.js';
 // The shared rules, so that a chat server validates its own settings exactly as the hub and its peers do.
 export * from './protocol/index.js';
+// The transparency log: Merkle proofs, signed notes, checkpoints and the leaf encoding (docs/transparency-log.md).
+export * from './log/index.js';
+// Checking a hub's log evidence: lookups (FederationResolver's logKey), auditors and monitors.
+export { type CheckpointEvidence } from './errors.js';
+export { HubLogVerifier, type HubLogOptions } from './hub-log-verifier.js';
+export { openCheckpoint, verifyPeerInclusion, type AnsweredRecord, type VerifiedCheckpoint } from './hub-log.js';
+export { LogApi, type LogEntriesPage, type LogEntryAnswer } from './log-api.js';
+export { LogStateError, readLogState, writeLogState, type LogState } from './log-state.js';

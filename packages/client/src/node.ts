@@ -5,6 +5,7 @@ import { registerWithHub, type RegistrationResult } from './hub-api.js';
 import { parseOwnPublicKey, type PrivateKeyInput, type PublicKeyInput } from './key-input.js';
 import { LEGACY_ROCKETCHAT_CODEC, type LegacyBody, openLegacy, sealLegacy } from './legacy-rocketchat.js';
 import { open, seal } from './seal.js';
+import { FederationResolver, type FederationResolverOptions } from './resolver.js';
 
 /** The statuses of the seed's federation screen, word for word. */
 export const NODE_STATUS = {
@@ -49,6 +50,11 @@ export interface FederationNodeOptions {
   privateKey?: PrivateKeyInput;
   /** Peers (by domain) that speak another codec than `jose`. */
   peerCodecs?: Record<string, PeerCodec>;
+  /**
+   * How `resolver` finds peers (its hub is the settings' hubUrl). With `logKey` (and `logStateFile`), every hub
+   * answer is checked against the hub's transparency log: see FederationResolverOptions.
+   */
+  resolver?: Omit<FederationResolverOptions, 'hubUrl'>;
 }
 
 export interface StatusChange {
@@ -67,6 +73,7 @@ export class FederationNode extends EventEmitter<{ status: [StatusChange] }> {
   /** The hub's answer to the last registration (pending: which mailbox got the link). */
   registration: RegistrationResult | undefined;
   private readonly codecs = new Map<string, PeerCodec>();
+  private peers: FederationResolver | undefined;
 
   constructor(
     private settings: FederationSettings,
@@ -123,6 +130,12 @@ export class FederationNode extends EventEmitter<{ status: [StatusChange] }> {
     return this.options.privateKey;
   }
 
+  /** The resolver to find peers with: DNS first, then the settings' hub; made on first use, again after update(). */
+  get resolver(): FederationResolver {
+    this.peers ??= new FederationResolver({ timeoutMs: this.options.timeoutMs, ...this.options.resolver, hubUrl: this.settings.hubUrl || undefined });
+    return this.peers;
+  }
+
   get status(): NodeStatus | undefined {
     return this.current?.status;
   }
@@ -169,6 +182,7 @@ export class FederationNode extends EventEmitter<{ status: [StatusChange] }> {
   /** New settings from the screen: applied at once. */
   async update(settings: FederationSettings): Promise<NodeStatus> {
     this.settings = settings;
+    this.peers = undefined;
     return this.start();
   }
 

@@ -6,6 +6,7 @@ import { DnsUnavailable, HubUnavailable, InvalidPeerRecord, NotAllowed, PeerNotF
 import { DEFAULT_HUB_TIMEOUT_MS, hubBase } from './http.js';
 import { lookupOnHub } from './hub-api.js';
 import type { PublicKeyInput } from './key-input.js';
+import { type HubLogOptions, HubLogVerifier } from './hub-log-verifier.js';
 import { type HubJwks, proofKeys, type ProofKeys } from './proof.js';
 
 /** What resolve() answers: where the peer is and the key its payloads are sealed with. */
@@ -25,7 +26,7 @@ export interface ResolvedPeer {
   expiresAt: Date;
 }
 
-export interface FederationResolverOptions {
+export interface FederationResolverOptions extends HubLogOptions {
   /** The hub asked when DNS has no usable record. Without it, DNS only. */
   hubUrl?: string;
   /** Recursive resolvers (`host` or `host:port`). Default: the system's. */
@@ -66,6 +67,7 @@ export class FederationResolver {
   private readonly timeoutMs: number;
   private readonly allowlist: Set<string> | undefined;
   private readonly keys: ProofKeys | undefined;
+  private readonly log: HubLogVerifier | undefined;
   private readonly cache: AnswerCache<ResolvedPeer>;
   private readonly now: () => number;
 
@@ -76,13 +78,18 @@ export class FederationResolver {
     this.allowlist = options.allowlist && new Set(options.allowlist.map((domain) => this.normalize(domain, 'allowlist')));
     this.keys = proofKeys({ hubJwks: options.hubJwks, hubKey: options.hubKey, timeoutMs: this.timeoutMs });
     if (this.keys && !this.hubUrl) throw new TypeError('hubJwks/hubKey are set but hubUrl is not');
+    const checksLog = options.logKey !== undefined || options.trustLogKeyOnFirstUse === true;
+    if (!checksLog && options.logStateFile !== undefined) throw new TypeError('logStateFile is set but logKey (or trustLogKeyOnFirstUse) is not');
+    if (checksLog && !this.hubUrl) throw new TypeError('logKey/trustLogKeyOnFirstUse are set but hubUrl is not');
+    this.log = checksLog ? new HubLogVerifier(this.hubUrl!, { ...options, timeoutMs: this.timeoutMs }) : undefined;
     this.now = options.now ?? Date.now;
     this.cache = new AnswerCache(options.cacheEntries ?? 10_000, this.now);
   }
 
   /**
-   * Throws ProtocolError (not a domain name), NotAllowed, PeerNotFound, InvalidPeerRecord, HubUnavailable or
-   * DnsUnavailable; every one a FederationError except the first.
+   * Throws ProtocolError (not a domain name), NotAllowed, PeerNotFound, InvalidPeerRecord, HubUnavailable,
+   * DnsUnavailable, and with the log check HubLogProofInvalid or HubLogInconsistent (carrying both checkpoints);
+   * every one a FederationError except the first.
    */
   async resolve(input: string): Promise<ResolvedPeer> {
     const domain = this.normalize(input, 'domain');
@@ -112,6 +119,7 @@ export class FederationResolver {
       hub = await lookupOnHub(this.hubUrl, domain, {
         timeoutMs: this.timeoutMs,
         proofKeys: this.keys,
+        logVerifier: this.log,
         minRsaBits: this.options.minRsaBits,
         now: this.now,
       });

@@ -11,7 +11,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { MailModule } from './mail/mail.module.js';
-import { ConfirmationMailComposer } from './registration/confirmation-mail.composer.js';
+import { HubMailComposer } from './hub-mail.composer.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { LookupModule } from './lookup/lookup.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
@@ -44,7 +44,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         RateLimitModule,
-        MailModule.forRoot({ composer: ConfirmationMailComposer }),
+        MailModule.forRoot({ composer: HubMailComposer }),
         RegistrationModule,
         OwnershipChallengesModule,
         LookupModule,

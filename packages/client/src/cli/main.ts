@@ -5,11 +5,13 @@ import { type Command, type Io, processIo } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { fingerprintCommand } from './commands/fingerprint.js';
 import { keygenCommand } from './commands/keygen.js';
+import { logCommand } from './commands/log.js';
+import { monitorCommand } from './commands/monitor.js';
 import { registerCommand } from './commands/register.js';
 import { resolveCommand } from './commands/resolve.js';
 import { verifyCommand } from './commands/verify.js';
 
-const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, verifyCommand, keygenCommand, fingerprintCommand];
+const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, verifyCommand, keygenCommand, fingerprintCommand, logCommand, monitorCommand];
 
 const USAGE = `Usage: federation-hub <command> [options]
 

@@ -9,6 +9,20 @@ export interface PeerAnswer {
   confirmed_at: string;
   /** Compact JWS by the hub's key over ProofClaims. */
   proof: string;
+  /** When this key was first confirmed for the domain, from the transparency log (ISO 8601); null when unknown. */
+  key_since?: string | null;
+  /** The record's transparency-log entry, its inclusion proof and the checkpoint the proof is for. */
+  log?: PeerLogProof | null;
+}
+
+/** `peer.log` of a lookup answer (docs/transparency-log.md); hashes and the leaf in base64. */
+export interface PeerLogProof {
+  index: number;
+  tree_size: number;
+  leaf: string;
+  inclusion: string[];
+  /** The signed checkpoint (C2SP signed note) of size tree_size. */
+  checkpoint: string;
 }
 
 export interface LookupResponse {
@@ -87,6 +101,8 @@ export interface ProofClaims {
   public_key: string;
   fingerprint: string;
   confirmed_at: string;
+  /** The index of the record's transparency-log entry, when it has one. */
+  log_index?: number;
   iat: number;
   exp: number;
   iss: string;

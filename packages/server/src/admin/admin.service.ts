@@ -4,10 +4,12 @@ import { MailAttempt } from '../mail/mail-attempt.entity.js';
 import { OutboxMessage } from '../mail/outbox.entity.js';
 import { OutboxService } from '../mail/outbox.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { noticePreviousOwner } from '../owner-notices/owner-notice.js';
 import { PeerEvents } from '../peer-record/peer-events.js';
 import { Peer } from '../peer-record/peer.entity.js';
 import { VerificationRequest } from '../registration/verification-request.entity.js';
 import { lockDomain } from '../registration/domain-lock.js';
+import { TransparencyLog } from '../transparency-log/transparency-log.js';
 
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -21,6 +23,7 @@ export class AdminService {
     private readonly outbox: OutboxService,
     private readonly events: PeerEvents,
     private readonly metrics: MetricsService,
+    private readonly log: TransparencyLog,
   ) {}
 
   async listPeers(page = 1, perPage = DEFAULT_PAGE_SIZE, domainFilter?: string) {
@@ -68,20 +71,28 @@ export class AdminService {
   }
 
   async revoke(domain: string, reason: string) {
-    const peer = await this.dataSource.transaction(async (manager) => {
+    const revoked = await this.dataSource.transaction(async (manager) => {
       await lockDomain(manager, domain);
       const found = await manager.findOneBy(Peer, { domain });
       if (!found) throw new NotFoundException(`domain: ${domain} is not registered with this hub`);
+      // The record as it was before the revocation.
+      const previous = { ...found };
+      const alreadyRevoked = found.revokedAt !== null;
       found.revokedAt = new Date();
       found.revokedReason = reason;
       await manager.save(found);
+      // Logged once, in this transaction: revoking a revoked peer again changes nothing lookups return.
+      const logged = alreadyRevoked ? null : await this.log.append(manager, { domain, action: 'revoke', reason }, found.revokedAt);
+      // The record's contact hears of it, in this same transaction (not again for a peer already revoked).
+      const noticed = alreadyRevoked ? false : await noticePreviousOwner(manager, previous, { action: 'revoke', reason }, { at: found.revokedAt, logIndex: logged?.index ?? null });
       await this.events.changed(manager, domain);
-      return found;
+      return { found, noticed };
     });
     this.events.committed(domain);
+    if (revoked.noticed) this.outbox.nudge();
     this.metrics.revocations.inc();
     this.logger.log({ event: 'revoked', domain, reason }, `${domain} revoked by an operator`);
-    return summary(peer);
+    return summary(revoked.found);
   }
 
   async deadEmails() {

@@ -145,6 +145,10 @@ export class Environment {
   @Transform(toNumber) @IntegerBetween(60, 604800) PROOF_TTL_SECONDS = 3600;
   @Transform(toNumber) @IntegerBetween(0, 86400) LOOKUP_CACHE_SECONDS = 300;
   @Transform(toNumber) @IntegerBetween(0, 10000000) LOOKUP_CACHE_ENTRIES = 20000;
+  // The transparency log: its origin (the checkpoints' first line and the note key's name) and checkpoint cadence.
+  @IsOptional() @Matches(/^[^\s+]+$/, { message: '$property must be one word without spaces or "+" (e.g. hub.example.com/fed)' })
+  LOG_ORIGIN?: string;
+  @Transform(toNumber) @IntegerBetween(1, 3600) LOG_CHECKPOINT_SECONDS = 5;
 
   @Transform(toNumber) @IntegerBetween(0, 86400) RATE_DOMAIN_COOLDOWN_SECONDS = 60;
   @Transform(toNumber) @IntegerBetween(1, 1000) RATE_DOMAIN_DAILY_CAP = 5;

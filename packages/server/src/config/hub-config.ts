@@ -38,6 +38,9 @@ export class HubConfig {
   readonly proofTtlSeconds: number;
   readonly lookupCacheSeconds: number;
   readonly lookupCacheEntries: number;
+  /** The log's origin: LOG_ORIGIN, or PUBLIC_URL's host and path. */
+  readonly logOrigin: string;
+  readonly logCheckpointSeconds: number;
   readonly rateDomainCooldownSeconds: number;
   readonly rateDomainDailyCap: number;
   readonly rateIpRegistrationsPerMinute: number;
@@ -139,6 +142,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     proofTtlSeconds: parsed.PROOF_TTL_SECONDS,
     lookupCacheSeconds: parsed.LOOKUP_CACHE_SECONDS,
     lookupCacheEntries: parsed.LOOKUP_CACHE_ENTRIES,
+    logOrigin: parsed.LOG_ORIGIN ?? originOf((parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')),
+    logCheckpointSeconds: parsed.LOG_CHECKPOINT_SECONDS,
     rateDomainCooldownSeconds: parsed.RATE_DOMAIN_COOLDOWN_SECONDS,
     rateDomainDailyCap: parsed.RATE_DOMAIN_DAILY_CAP,
     rateIpRegistrationsPerMinute: parsed.RATE_IP_REGISTRATIONS_PER_MINUTE,
@@ -177,4 +182,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateOwnershipChecksPerMinute: parsed.RATE_OWNERSHIP_CHECKS_PER_MINUTE,
     rateIpOwnershipChecksPerMinute: parsed.RATE_IP_OWNERSHIP_CHECKS_PER_MINUTE,
   } as HubConfig);
+}
+
+/** `https://hub.example.com/fed/` → `hub.example.com/fed`: the C2SP origin convention, a schema-less URL. */
+function originOf(publicUrl: string): string {
+  const url = new URL(publicUrl);
+  return `${url.host}${url.pathname}`.replace(/\/+$/, '');
 }

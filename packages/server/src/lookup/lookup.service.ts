@@ -7,6 +7,7 @@ import { PgListener } from '../database/pg-listener.js';
 import { PreparedStatement } from '../database/prepared-statement.js';
 import type { LookupResponse } from '@federation-hub/client/protocol';
 import { SigningService } from '../signing/signing.service.js';
+import { LogProofs, type LogEntryRow } from '../transparency-log/log-proofs.js';
 import { LookupCache } from './lookup-cache.js';
 import { PeerEvents } from '../peer-record/peer-events.js';
 import type { Peer } from '../peer-record/peer.entity.js';
@@ -21,14 +22,18 @@ export interface LookupAnswer {
   refreshAt: number;
 }
 
-/** What a lookup reads of a confirmed peer: what its answer says and signs. */
-type AnsweredPeer = Pick<Peer, 'domain' | 'url' | 'publicKey' | 'fingerprint' | 'confirmedAt'>;
+/** What a lookup reads of a confirmed peer: what its answer says and signs, and the domain's newest log entry. */
+type AnsweredPeer = Pick<Peer, 'domain' | 'url' | 'publicKey' | 'fingerprint' | 'confirmedAt'> & { logEntry: LogEntryRow | null };
 
 // Hand-written rather than findOneBy: on a cache miss TypeORM's query building cost more than the read itself.
-const READ_ANSWERED_PEER = new PreparedStatement<AnsweredPeer>(
+// The domain's newest log entry comes in the same read (and from the same snapshot, replica or not).
+const READ_ANSWERED_PEER = new PreparedStatement<Omit<AnsweredPeer, 'logEntry'> & { log_idx: string | null; log_leaf: Buffer | null; log_key_since: Date | null }>(
   'read_answered_peer',
-  `SELECT domain, url, public_key AS "publicKey", fingerprint, confirmed_at AS "confirmedAt"
-     FROM peers WHERE domain = $1 AND revoked_at IS NULL`,
+  `SELECT p.domain, p.url, p.public_key AS "publicKey", p.fingerprint, p.confirmed_at AS "confirmedAt",
+          e.idx AS log_idx, e.leaf AS log_leaf, e.key_since AS log_key_since
+     FROM peers p
+     LEFT JOIN LATERAL (SELECT idx, leaf, key_since FROM log_entries WHERE domain = p.domain ORDER BY idx DESC LIMIT 1) e ON true
+    WHERE p.domain = $1 AND p.revoked_at IS NULL`,
 );
 
 // "Not found" is remembered briefly: unknown domains must not be a cheap way to load the database.
@@ -63,6 +68,7 @@ export class LookupService implements OnModuleInit {
     private readonly signing: SigningService,
     private readonly listener: PgListener,
     private readonly events: PeerEvents,
+    private readonly logProofs: LogProofs,
   ) {
     this.cache = new LookupCache(config.lookupCacheEntries);
   }
@@ -105,13 +111,19 @@ export class LookupService implements OnModuleInit {
     const fill = this.cache.startFill();
     // Reads go to a replica when DATABASE_REPLICA_URLS is set (TypeORM's default for reads).
     const runner = this.dataSource.createQueryRunner(this.changedOnPrimary.delete(domain) ? 'master' : 'slave');
-    let rows: AnsweredPeer[];
+    let rows: Awaited<ReturnType<typeof READ_ANSWERED_PEER.run>>;
     try {
       rows = await READ_ANSWERED_PEER.run(runner, [domain]);
     } finally {
       await runner.release();
     }
-    const answer = rows[0] ? await this.answer(rows[0]) : null;
+    const row = rows[0];
+    const answer = row
+      ? await this.answer({
+          ...row,
+          logEntry: row.log_idx === null ? null : { index: Number(row.log_idx), leaf: row.log_leaf!, keySince: row.log_key_since },
+        })
+      : null;
     if (cacheable) this.cache.set(domain, answer, answer ? answer.refreshAt - Date.now() : NOT_FOUND_TTL_MS, fill);
     return answer;
   }
@@ -124,10 +136,18 @@ export class LookupService implements OnModuleInit {
       fingerprint: peer.fingerprint,
       confirmed_at: peer.confirmedAt.toISOString(),
     };
-    const { proof, expiresAt } = await this.signing.sign(subject, now);
-    const response: LookupResponse = { peer: { ...subject, proof } };
+    // The log object is built once per answer and cached with it: the hot path serves it at no extra cost.
+    // A cached answer keeps its checkpoint until it is refreshed; the proof stays valid for that checkpoint.
+    const logged = await this.logProofs.forRecord(peer, peer.logEntry);
+    const { proof, expiresAt } = await this.signing.sign(logged.log ? { ...subject, log_index: logged.log.index } : subject, now);
+    const response: LookupResponse = {
+      peer: { ...subject, key_since: logged.keySince?.toISOString() ?? null, log: logged.log, proof },
+    };
     const bytes = Buffer.from(JSON.stringify(response));
-    const lifetimeMs = expiresAt.getTime() - now.getTime();
+    // Without a log object only until a checkpoint covers the entry: ask again once the next one is due.
+    const lifetimeMs = logged.pending
+      ? Math.min(expiresAt.getTime() - now.getTime(), 2 * this.config.logCheckpointSeconds * 1000)
+      : expiresAt.getTime() - now.getTime();
     return {
       bytes,
       etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,

@@ -7,7 +7,7 @@ import { retryDelaySeconds } from '../mail/retry.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { Peer } from '../peer-record/peer.entity.js';
 import { CheckRateLimits } from '../rate-limit/check-limits.js';
-import { ConfirmationService } from '../registration/confirmation.service.js';
+import { type Applied, ConfirmationService } from '../registration/confirmation.service.js';
 import { VerificationRequest } from '../registration/verification-request.entity.js';
 import { checkDnsChallenge } from './dns-check.js';
 import type { Finding } from './finding.js';
@@ -150,12 +150,12 @@ export class ChallengeChecks implements OnApplicationBootstrap {
     const finding = await this.runCheck(request.domain, challenge);
     this.metrics.ownershipChecks.inc({ method: challenge.method, trigger, result: finding.passed ? 'passed' : 'failed' });
     const recorded = await this.dataSource.transaction(async (manager) => this.record(manager, claim, finding));
-    if (recorded.peer !== undefined) this.confirmations.applied(recorded.request, challenge.method);
+    if (recorded.applied) this.confirmations.applied(recorded.request, challenge.method, recorded.applied);
     this.logger.log(
-      { event: 'ownership_check', domain: request.domain, method: challenge.method, passed: finding.passed, applied: recorded.peer !== undefined },
+      { event: 'ownership_check', domain: request.domain, method: challenge.method, passed: finding.passed, applied: recorded.applied !== undefined },
       `${challenge.method} check of ${request.domain}: ${finding.detail}`,
     );
-    return { kind: 'checked', finding, challenge: recorded.challenge, request: recorded.request, peer: recorded.peer ?? null };
+    return { kind: 'checked', finding, challenge: recorded.challenge, request: recorded.request, peer: recorded.applied?.peer ?? null };
   }
 
   /** Never throws: whatever stops a check (no resolver configured, say) is its finding, not a 500. */
@@ -182,15 +182,15 @@ export class ChallengeChecks implements OnApplicationBootstrap {
 
   /**
    * In one transaction, under the request's row lock (as an emailed confirmation takes it): applies the request if the
-   * check passed and it is still pending and unexpired; records the finding and the next check. `peer` is undefined
+   * check passed and it is still pending and unexpired; records the finding and the next check. `applied` is undefined
    * when nothing was applied.
    */
   private async record(manager: EntityManager, claim: ClaimedChallenge, finding: Finding) {
     const request = await manager.findOneOrFail(VerificationRequest, { where: { id: claim.requestId }, lock: { mode: 'pessimistic_write' } });
     const challenge = await manager.findOneOrFail(OwnershipChallenge, { where: { requestId: claim.requestId }, lock: { mode: 'pessimistic_write' } });
     const live = request.status === 'pending' && request.expiresAt.getTime() > Date.now() && challenge.active;
-    let peer: Peer | null | undefined;
-    if (live && finding.passed) peer = await this.confirmations.apply(manager, request);
+    let applied: Applied | undefined;
+    if (live && finding.passed) applied = await this.confirmations.apply(manager, request);
     challenge.checks += 1;
     challenge.lastCheckedAt = new Date();
     challenge.lastFinding = finding.detail;
@@ -199,7 +199,7 @@ export class ChallengeChecks implements OnApplicationBootstrap {
     const delay = retryDelaySeconds(challenge.checks, this.config.challengeRecheckBaseSeconds, this.config.challengeRecheckMaxSeconds);
     challenge.nextCheckAt = new Date(Date.now() + delay * 1000);
     await manager.save(challenge);
-    return { request, challenge, peer };
+    return { request, challenge, applied };
   }
 
   /** Another check of this challenge is running: wait for it, then answer with what it found. */

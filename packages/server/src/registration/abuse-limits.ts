@@ -28,6 +28,9 @@ type Limits = Pick<HubConfig, 'rateDomainCooldownSeconds' | 'rateDomainDailyCap'
  * challenge is refused (429), but an email request is accepted and its email waits for the cooldown's end
  * (emailDelaySeconds): Rocket.Chat disables federation for good on any 4xx to its registration. The history is exact
  * across instances because a request is written only if the domain is still as it was read (writeRequest).
+ * Owner notices (owner-notices/) are not confirmation emails and belong to no request: they go to the previous
+ * contact after a change it must hear of, so these limits neither count them nor hold them back (a hijacker must not
+ * be able to silence them by exhausting the cap first).
  */
 export function assertRequestAllowed(config: Limits, domain: string, history: EmailHistory, method: ProofMethod): void {
   const cooldown = config.rateDomainCooldownSeconds;

@@ -1,12 +1,16 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { calculateJwkThumbprint, exportJWK, type JWK, SignJWT } from 'jose';
 import { DataSource } from 'typeorm';
 import { HubConfig } from '../config/hub-config.js';
 import { PROOF_JWS_TYPE, type ProofClaims } from '@federation-hub/client/protocol';
+import { signNote } from '@federation-hub/client';
 import { SigningKeyRow } from './signing-key.entity.js';
 
 const ADVISORY_LOCK_SIGNING_KEY = 7_301_002;
+/** HKDF info of the transparency log's key: a key of its own, derived so that every instance holds the same one. */
+const LOG_KEY_INFO = 'federation-hub transparency log checkpoint key v1';
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export type ProofSubject = Omit<ProofClaims, 'iat' | 'exp' | 'iss'>;
 
@@ -20,6 +24,7 @@ export class SigningService implements OnModuleInit {
   private readonly logger = new Logger(SigningService.name);
   private privateKey: KeyObject;
   private publicJwk: JWK & { kid: string };
+  private logPrivateKey: KeyObject;
 
   constructor(
     private readonly config: HubConfig,
@@ -35,6 +40,21 @@ export class SigningService implements OnModuleInit {
     const jwk = await exportJWK(createPublicKey(this.privateKey));
     const kid = await calculateJwkThumbprint(jwk);
     this.publicJwk = { ...jwk, kid, alg: 'EdDSA', use: 'sig' };
+    this.logPrivateKey = deriveLogKey(this.privateKey);
+  }
+
+  /**
+   * The Ed25519 key that signs the transparency log's checkpoints. Derived from the hub key (HKDF-SHA256), so it
+   * needs no storage of its own and is the same on every instance; rotating the hub key rotates it too.
+   * The private half never leaves this service, and is never logged.
+   */
+  get logPublicKey(): KeyObject {
+    return createPublicKey(this.logPrivateKey);
+  }
+
+  /** A C2SP signed note of `text` by the log key under `name` (the log's origin). */
+  signLogNote(text: string, name: string): string {
+    return signNote(text, name, this.logPrivateKey);
   }
 
   get keyId(): string {
@@ -74,4 +94,10 @@ export class SigningService implements OnModuleInit {
       return pem;
     });
   }
+}
+
+function deriveLogKey(hubKey: KeyObject): KeyObject {
+  const seed = Buffer.from(hubKey.export({ format: 'jwk' }).d!, 'base64url');
+  const derived = Buffer.from(hkdfSync('sha256', seed, Buffer.alloc(0), LOG_KEY_INFO, 32));
+  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, derived]), format: 'der', type: 'pkcs8' });
 }
