@@ -100,7 +100,7 @@ describe('federation-hub log verify and monitor, as processes', () => {
       assert.match(garbage.stderr, /is not JSON/);
       const down = await cli(['log', 'verify', '--hub', `http://127.0.0.1:${await freePort()}`, '--log-key', logKey, '--timeout', '500']);
       assert.equal(down.code, 2);
-      assert.match(down.stderr, /^error: hub http:\/\/127\.0\.0\.1:\d+ unavailable: ECONNREFUSED/);
+      assert.match(down.stderr, /^federation-hub log: hub http:\/\/127\.0\.0\.1:\d+ unavailable: ECONNREFUSED/);
     });
   });
 
