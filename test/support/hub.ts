@@ -23,6 +23,8 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     OUTBOX_POLL_MS: '50',
     // A lookup right after a confirmation waits for the checkpoint covering it: keep that wait short in tests.
     LOG_CHECKPOINT_SECONDS: '1',
+    // Lookups right after a confirmation wait for its checkpoint (one a second here), with room for a loaded machine.
+    LOG_PROOF_WAIT_MS: '4000',
     ...overrides,
   };
 }

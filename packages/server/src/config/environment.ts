@@ -149,6 +149,7 @@ export class Environment {
   @IsOptional() @Matches(/^[^\s+]+$/, { message: '$property must be one word without spaces or "+" (e.g. hub.example.com/fed)' })
   LOG_ORIGIN?: string;
   @Transform(toNumber) @IntegerBetween(1, 3600) LOG_CHECKPOINT_SECONDS = 5;
+  @Transform(toNumber) @IntegerBetween(0, 10000) LOG_PROOF_WAIT_MS = 1000;
 
   @Transform(toNumber) @IntegerBetween(0, 86400) RATE_DOMAIN_COOLDOWN_SECONDS = 60;
   @Transform(toNumber) @IntegerBetween(1, 1000) RATE_DOMAIN_DAILY_CAP = 5;

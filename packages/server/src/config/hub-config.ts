@@ -41,6 +41,7 @@ export class HubConfig {
   /** The log's origin: LOG_ORIGIN, or PUBLIC_URL's host and path. */
   readonly logOrigin: string;
   readonly logCheckpointSeconds: number;
+  readonly logProofWaitMs: number;
   readonly rateDomainCooldownSeconds: number;
   readonly rateDomainDailyCap: number;
   readonly rateIpRegistrationsPerMinute: number;
@@ -144,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     lookupCacheEntries: parsed.LOOKUP_CACHE_ENTRIES,
     logOrigin: parsed.LOG_ORIGIN ?? originOf((parsed.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '')),
     logCheckpointSeconds: parsed.LOG_CHECKPOINT_SECONDS,
+    logProofWaitMs: parsed.LOG_PROOF_WAIT_MS,
     rateDomainCooldownSeconds: parsed.RATE_DOMAIN_COOLDOWN_SECONDS,
     rateDomainDailyCap: parsed.RATE_DOMAIN_DAILY_CAP,
     rateIpRegistrationsPerMinute: parsed.RATE_IP_REGISTRATIONS_PER_MINUTE,

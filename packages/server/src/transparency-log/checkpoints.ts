@@ -81,10 +81,10 @@ export class Checkpoints implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * The newest checkpoint that includes entry `index`, waiting for the next one if needed (a lookup right after its
-   * confirmation). Resolves null after LOG_CHECKPOINT_SECONDS + 1 s without one (the database is then unreachable).
+   * confirmation), at most `maxWaitMs`. Resolves null when none came by then.
    */
-  async covering(index: number): Promise<SignedCheckpoint | null> {
-    const deadline = Date.now() + (this.config.logCheckpointSeconds + 1) * 1000;
+  async covering(index: number, maxWaitMs: number): Promise<SignedCheckpoint | null> {
+    const deadline = Date.now() + maxWaitMs;
     while (!this.latest || this.latest.size <= index) {
       const left = deadline - Date.now();
       if (left <= 0) return null;

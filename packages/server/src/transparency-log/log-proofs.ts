@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { HubConfig } from '../config/hub-config.js';
 import { Checkpoints } from './checkpoints.js';
 import { inclusionFromStore } from './node-store.js';
 
@@ -44,12 +45,13 @@ export class LogProofs {
   constructor(
     private readonly dataSource: DataSource,
     private readonly checkpoints: Checkpoints,
+    private readonly config: HubConfig,
   ) {}
 
   /**
    * The log object for the record a lookup is about to answer, from the domain's newest entry (read with the
    * record), and when its key was first confirmed. log is null when that entry is not this record (a peer that
-   * never went through the log), or (pending) when no checkpoint covers the entry within LOG_CHECKPOINT_SECONDS + 1 s.
+   * never went through the log), or (pending) when no checkpoint covers the entry within LOG_PROOF_WAIT_MS.
    */
   async forRecord(record: { url: string; fingerprint: string }, current: LogEntryRow | null): Promise<LogForRecord> {
     // The leaf was written canonical by encodeLogEntry; reading two of its lines is enough to match it to the
@@ -57,7 +59,9 @@ export class LogProofs {
     if (!current || leafLine(current.leaf, 'url') !== record.url || leafLine(current.leaf, 'fingerprint') !== record.fingerprint) {
       return { log: null, keySince: null, pending: false };
     }
-    const checkpoint = await this.checkpoints.covering(current.index);
+    // A lookup never hangs on the checkpoint rate: past LOG_PROOF_WAIT_MS the answer goes out without its log object,
+    // cached only until the next checkpoint is due (Rocket.Chat gives a hub lookup 2 s in all).
+    const checkpoint = await this.checkpoints.covering(current.index, this.config.logProofWaitMs);
     if (!checkpoint) return { log: null, keySince: current.keySince, pending: true };
     const { proof: inclusion } = await inclusionFromStore(this.dataSource, current.index, checkpoint.size);
     return {

@@ -94,7 +94,7 @@ function printChallenge(result: RegistrationAccepted, hub: string, io: Io): numb
     io.out(`  Body:  ${result.http.body}`);
     io.out(`  Type:  ${result.http.content_type}`);
   } else {
-    io.err('error: the hub did not say what to publish (does it support --method?)');
+    io.err('federation-hub register: the hub did not say what to publish (does it support --method?)');
     return EXIT.usageOrNetwork;
   }
   io.out(`Then run: federation-hub verify ${result.domain} --hub ${hub}`);
