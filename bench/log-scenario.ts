@@ -16,6 +16,7 @@ import {
   verifyInclusion,
 } from '../packages/client/src/log/index.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/database.js';
+import { buildTreeInSql } from '../packages/server/src/transparency-log/tree-in-sql.js';
 import { startBenchHub } from './hub.js';
 import { runLoad, type LoadFigures } from './load.js';
 import type { MailSink } from './mail-sink.js';
@@ -161,23 +162,7 @@ export async function seedLog(db: TestDatabase, key: BenchKey, count: number): P
        FROM generate_series(1, $3::int) AS n`,
     [key.fingerprint, der, count],
   );
-  await db.query(`INSERT INTO log_nodes (level, idx, hash) SELECT 0, idx, sha256('\\x00'::bytea || leaf) FROM log_entries`);
-  for (let level = 1; count >> level > 0; level++) {
-    await db.query(
-      `INSERT INTO log_nodes (level, idx, hash)
-       SELECT $1, l.idx / 2, sha256('\\x01'::bytea || l.hash || r.hash)
-         FROM log_nodes l JOIN log_nodes r ON r.level = $2 AND r.idx = l.idx + 1
-        WHERE l.level = $2 AND l.idx % 2 = 0`,
-      [level, level - 1],
-    );
-  }
-  const peaks = perfectSubtrees(0, count);
-  const rows = await db.query<{ level: number; idx: string; hash: Buffer }>(
-    `SELECT level, idx, hash FROM log_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))`,
-    [peaks.map((peak) => peak.level), peaks.map((peak) => String(peak.index))],
-  );
-  const hashes = peaks.map((peak) => rows.find((row) => row.level === peak.level && Number(row.idx) === peak.index)!.hash);
-  await db.query(`UPDATE log_head SET size = $1, peaks = $2 WHERE id = 1`, [count, hashes]);
+  await buildTreeInSql((sql, parameters) => db.query(sql, parameters), count);
   // As an append does: the hubs sign a checkpoint when told the log grew (checkpoints.ts).
   await db.query(`SELECT pg_notify('hub_log_grew', $1)`, [String(count - 1)]);
   await db.query('VACUUM (ANALYZE) log_entries, log_nodes');

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { perfectSubtrees } from '@federation-hub/client';
+import { buildTreeInSql } from '../src/transparency-log/tree-in-sql.js';
 
 /**
  * Logs the peers confirmed before the log existed, so that every lookup answer carries a log object from the first
@@ -34,23 +34,7 @@ export class TransparencyLogBackfill1765100000001 implements MigrationInterface 
     const [{ count }] = (await db.query(`SELECT count(*)::bigint AS count FROM log_entries`)) as Array<{ count: string }>;
     const size = Number(count);
     if (size === 0) return;
-    await db.query(`INSERT INTO log_nodes (level, idx, hash) SELECT 0, idx, sha256('\\x00'::bytea || leaf) FROM log_entries`);
-    for (let level = 1; Math.floor(size / 2 ** level) > 0; level++) {
-      await db.query(
-        `INSERT INTO log_nodes (level, idx, hash)
-         SELECT $1, l.idx / 2, sha256('\\x01'::bytea || l.hash || r.hash)
-           FROM log_nodes l JOIN log_nodes r ON r.level = $2 AND r.idx = l.idx + 1
-          WHERE l.level = $2 AND l.idx % 2 = 0`,
-        [level, level - 1],
-      );
-    }
-    const peaks = perfectSubtrees(0, size);
-    const rows = (await db.query(
-      `SELECT level, idx, hash FROM log_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))`,
-      [peaks.map((peak) => peak.level), peaks.map((peak) => String(peak.index))],
-    )) as Array<{ level: number; idx: string; hash: Buffer }>;
-    const hashes = peaks.map((peak) => rows.find((row) => row.level === peak.level && Number(row.idx) === peak.index)!.hash);
-    await db.query(`UPDATE log_head SET size = $1, peaks = $2 WHERE id = 1`, [size, hashes]);
+    await buildTreeInSql((sql, parameters) => db.query(sql, parameters), size);
   }
 
   async down(db: QueryRunner): Promise<void> {
