@@ -2,10 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { checkDns, checkHub, type DnsCheckReport, type HubCheck } from '@federation-hub/client';
 import { HubConfig } from '../config/hub-config.js';
 import { PeerDomains } from '../peer-record/peer-domains.js';
-import { FixedWindowCounter } from '../rate-limit/fixed-window.js';
-import { TooManyRequestsException } from '../rate-limit/too-many-requests.exception.js';
+import { OutboundLimits } from '../rate-limit/outbound-limits.js';
 import { buildReport, type FederationTestReport } from './federation-report.js';
-import { rateKey } from '../rate-limit/client-address.js';
 
 /** Per query and DNS server: long enough for a slow resolver, short enough that a dead one is reported quickly. */
 const DNS_TIMEOUT_MS = 2000;
@@ -28,8 +26,7 @@ export interface TesterResult {
 @Injectable()
 export class FederationTester {
   private readonly logger = new Logger(FederationTester.name);
-  private readonly perIp: FixedWindowCounter;
-  private readonly global: FixedWindowCounter;
+  private readonly limits: OutboundLimits;
   private readonly cache = new Map<string, { expiresAt: number; report: FederationTestReport }>();
   private readonly inFlight = new Map<string, Promise<FederationTestReport>>();
 
@@ -37,8 +34,7 @@ export class FederationTester {
     private readonly config: HubConfig,
     private readonly domains: PeerDomains,
   ) {
-    this.perIp = new FixedWindowCounter(config.rateTesterChecksPerIpPerMinute, 60_000);
-    this.global = new FixedWindowCounter(config.rateTesterChecksPerMinute, 60_000);
+    this.limits = new OutboundLimits(config.rateTesterChecksPerIpPerMinute, config.rateTesterChecksPerMinute, config.rateIpv6Prefix);
   }
 
   /** Throws ProtocolError (400) for a name that is not a domain, TooManyRequestsException (429) past a limit. */
@@ -49,8 +45,8 @@ export class FederationTester {
     const running = this.inFlight.get(domain);
     if (running) return { report: await running, cached: false };
 
-    this.limit(this.perIp, rateKey(clientIp, this.config.rateIpv6Prefix), `rate limit: too many federation tests from ${clientIp} (RATE_TESTER_CHECKS_PER_IP_PER_MINUTE)`, 'check_ip');
-    this.limit(this.global, 'all', 'rate limit: too many federation tests on this hub right now (RATE_TESTER_CHECKS_PER_MINUTE)', 'check_global');
+    this.limits.client(clientIp, 'check_ip', (retry) => `rate limit: too many federation tests from ${clientIp} (RATE_TESTER_CHECKS_PER_IP_PER_MINUTE); retry in ${retry} s`);
+    this.limits.all('check_global', (retry) => `rate limit: too many federation tests on this hub right now (RATE_TESTER_CHECKS_PER_MINUTE); retry in ${retry} s`);
     const run = this.run(domain, selfUrl).finally(() => this.inFlight.delete(domain));
     this.inFlight.set(domain, run);
     const report = await run;
@@ -58,10 +54,6 @@ export class FederationTester {
     return { report, cached: false };
   }
 
-  private limit(counter: FixedWindowCounter, key: string, message: string, name: 'check_ip' | 'check_global'): void {
-    const { allowed, retryAfterSeconds } = counter.hit(key);
-    if (!allowed) throw new TooManyRequestsException(`${message}; retry in ${retryAfterSeconds} s`, retryAfterSeconds, name);
-  }
 
   private async run(domain: string, selfUrl: string): Promise<FederationTestReport> {
     const allowPrivateDomains = !this.config.requirePublicSuffix;
