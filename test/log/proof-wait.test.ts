@@ -18,18 +18,15 @@ describe('a lookup right after a change, before its checkpoint', () => {
   });
   after(() => hub.stop());
 
-  it('answers without the log object instead of waiting for the next checkpoint, and says so in its max-age', async () => {
+  // A lookup that waited for the checkpoint would hang for an hour: the test's time-out catches that, no stopwatch.
+  it('answers without the log object instead of waiting for the next checkpoint, and says so in its max-age', { timeout: 60_000 }, async () => {
     // The hub signed its first checkpoint at start: the next one may come only in an hour.
     await new Promise((resolve) => setTimeout(resolve, 300));
     await registerAndConfirm(hub.url, hub.config.publicUrl, hub.smtp, registrationFor('second.example.com', key));
-    const started = Date.now();
     const second = await request(hub.url).get('/api/v1/peers/second.example.com');
-    const tookMs = Date.now() - started;
     assert.equal(second.status, 200);
     assert.equal(second.body.peer.log, null, 'no checkpoint covers the new entry yet');
     assert.ok(second.body.peer.key_since, 'key_since comes from the entry itself');
-    // Far below the hour a checkpoint may take: the lookup gave up waiting (LOG_PROOF_WAIT_MS), it did not hang.
-    assert.ok(tookMs < 30_000, `took ${tookMs} ms`);
     const maxAge = Number(/max-age=(\d+)/.exec(second.headers['cache-control'])![1]);
     assert.ok(maxAge <= 3600, `max-age ${maxAge}: a pending answer is not cached past the next checkpoint`);
   });
