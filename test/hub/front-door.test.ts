@@ -94,6 +94,45 @@ describe('front door: refusals before Express', () => {
     assert.equal(removal.status, 429);
   });
 
+  it('a refused registration keeps its connection usable: its body, unread, is dropped off the wire', async () => {
+    await clearOfMinuteBoundary();
+    const client = '198.51.100.21';
+    for (const domain of ['c.door.example.com', 'd.door.example.com']) {
+      assert.equal((await register(hub.url, registrationFor(domain, key)).set('X-Forwarded-For', client)).status, 202);
+    }
+    const { hostname, port } = new URL(hub.url);
+    const head = (framing: string) =>
+      `POST /api/v1/peers HTTP/1.1\r\nHost: ${hostname}:${port}\r\nX-Forwarded-For: ${client}\r\nContent-Type: application/json\r\n${framing}\r\n`;
+    const body = JSON.stringify({ domain: 'e.door.example.com', url: 'https://e.door.example.com', public_key: key, pad: 'x'.repeat(200_000) });
+    const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    const lookup = `GET /api/v1/peers/nobody.example.com HTTP/1.1\r\nHost: ${hostname}:${port}\r\nX-Forwarded-For: ${client}\r\n\r\n`;
+    const answers = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(Number(port), hostname, async () => {
+        // A body larger than the socket's buffers, in pieces, then a chunked one, then a lookup: one connection.
+        socket.write(head(`Content-Length: ${Buffer.byteLength(body)}\r\n`));
+        for (let at = 0; at < body.length; at += 50_000) {
+          socket.write(body.slice(at, at + 50_000));
+          await new Promise((wait) => setTimeout(wait, 20));
+        }
+        socket.write(head('Transfer-Encoding: chunked\r\n') + chunked + lookup);
+      });
+      const timer = setTimeout(() => reject(new Error(`three answers expected, got: ${text.slice(0, 3000)}`)), 10_000);
+      socket.on('data', (chunk) => {
+        text += chunk;
+        if ((text.match(/HTTP\/1\.1 \d{3} /g) ?? []).length === 3 && /"statusCode":404.*\}$/s.test(text)) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+    });
+    // Answers follow each other on the connection (a body ends without a line break).
+    assert.deepEqual([...answers.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]), ['429', '429', '404']);
+    assert.doesNotMatch(answers, /Connection: close/i);
+  });
+
   it('a malformed lookup gets the same 400 on the fast path as through the full path', async () => {
     const client = '198.51.100.30';
     const fast = await as(client).get('/api/v1/peers/bad_name.example.com');

@@ -48,26 +48,33 @@ export function installFrontDoor(server: Server, deps: FrontDoorDeps): void {
 
   capConnectionsPerAddress(server, deps);
 
-  // The counters' label children, bound once (prom-client hashes a label object on every inc otherwise).
-  const children = new Map<string, { inc(): void }>();
-  const count = (key: string, bind: () => { inc(): void }) => {
-    let child = children.get(key);
-    if (!child) children.set(key, (child = bind()));
-    child.inc();
+  // The counters' label children, bound once per kind of refusal (prom-client hashes a label object on every inc
+  // otherwise).
+  const counters = new Map<string, Array<{ inc(): void }>>();
+  const countRefusal = (limit: LimitVerdict['limit'], method: string, route: string) => {
+    const kind = `${limit} ${method} ${route}`;
+    let children = counters.get(kind);
+    if (!children) {
+      children = [
+        metrics.rateLimited.labels({ limit }),
+        metrics.rejections.labels({ reason: '429 rate limit' }),
+        // Methods are bounded here: Node's parser accepts only its own list of methods.
+        metrics.httpRequests.labels({ method, route, status: '429' }),
+      ];
+      counters.set(kind, children);
+    }
+    for (const child of children) child.inc();
   };
-  const refuse = (request: IncomingMessage, response: ServerResponse, verdict: LimitVerdict, what: string) => {
-    const method = request.method ?? 'GET';
-    const route = routeOf(request);
-    count(`limit ${verdict.limit}`, () => metrics.rateLimited.labels({ limit: verdict.limit }));
-    count('rejection 429', () => metrics.rejections.labels({ reason: '429 rate limit' }));
-    // Methods are bounded here: Node's parser accepts only its own list of methods.
-    count(`request ${method} ${route}`, () => metrics.httpRequests.labels({ method, route, status: '429' }));
+  const refuse = (request: IncomingMessage, response: ServerResponse, verdict: LimitVerdict, what: string, route: string) => {
+    discardBody(request);
+    countRefusal(verdict.limit, request.method ?? 'GET', route);
     sendPrebuiltError(response, 429, refusalMessage(verdict, what), ['Retry-After', String(verdict.retryAfterSeconds)]);
   };
 
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.headers.host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor >= 1) {
+      discardBody(request);
       metrics.rejections.inc({ reason: '400 other' });
       metrics.httpRequests.inc({ method: request.method ?? 'GET', route: 'refused before routing', status: '400' });
       sendPrebuiltError(response, 400, 'headers: Host is required (HTTP/1.1)', ['Connection', 'close']);
@@ -75,13 +82,28 @@ export function installFrontDoor(server: Server, deps: FrontDoorDeps): void {
     }
     const ip = deps.clientIp(request);
     const verdict = limits.hit(limits.requests, request, ip);
-    if (!verdict.allowed) return refuse(request, response, verdict, 'requests');
-    if (sendsEmail(request)) {
+    if (!verdict.allowed) return refuse(request, response, verdict, 'requests', routeOf(request));
+    const emailRoute = emailSendingRoute(request);
+    if (emailRoute) {
       const registration = limits.hit(limits.registrations, request, ip);
-      if (!registration.allowed) return refuse(request, response, registration, 'registration requests');
+      if (!registration.allowed) return refuse(request, response, registration, 'registration requests', emailRoute);
     }
     deps.next(request, response);
   });
+}
+
+/**
+ * A refused request is never read, yet Node reads its body off the connection (so that the connection can carry
+ * the next request) and pushes every chunk through the request's stream only to throw it away once the answer is
+ * out: that made a refused registration (about 800 bytes of body) cost more than a served lookup. Marked dumped
+ * now, the parser drops the chunks as it parses them; Node 24 also has the stream closed as it does for bodiless
+ * requests itself (its `optimizeEmptyRequests`), so no 'end' or 'close' is emitted for it either. Both are Node's
+ * internals, hence the feature tests: without them Node dumps the body after the answer, as before.
+ */
+function discardBody(request: IncomingMessage): void {
+  const internal = request as IncomingMessage & { _dumped?: boolean; _dumpAndCloseReadable?: () => void };
+  if (typeof internal._dumpAndCloseReadable === 'function') internal._dumpAndCloseReadable();
+  else if (typeof internal._dumped === 'boolean') internal._dumped = true;
 }
 
 /** The path as Express matches routes: without the query, case-insensitive, a trailing slash ignored. */
@@ -100,11 +122,16 @@ function routeOf(request: IncomingMessage): string {
   return 'refused before routing';
 }
 
-/** Registration (POST /api/v1/peers) and removal (DELETE /api/v1/peers/<domain>), matched as Express matches routes. */
-function sendsEmail(request: IncomingMessage): boolean {
+/**
+ * The route of a registration (POST /api/v1/peers) or a removal (DELETE /api/v1/peers/<domain>), the requests that
+ * send email, matched as Express matches routes; undefined for any other request.
+ */
+function emailSendingRoute(request: IncomingMessage): string | undefined {
   const method = request.method;
-  if (method === 'POST') return pathOf(request) === REGISTRATION_PATH;
-  return method === 'DELETE' && routeOf(request) === `${REGISTRATION_PATH}/:domain`;
+  if (method !== 'POST' && method !== 'DELETE') return undefined;
+  const route = routeOf(request);
+  if (method === 'POST' ? route === REGISTRATION_PATH : route === `${REGISTRATION_PATH}/:domain`) return route;
+  return undefined;
 }
 
 function capConnectionsPerAddress(server: Server, deps: FrontDoorDeps): void {

@@ -23,7 +23,8 @@ export function canonicalIp(raw: string | undefined): string | undefined {
  * (`2001:db8:1:2::/64`), since one subscriber gets a whole /64 and would otherwise have 2^64 identities.
  */
 export function rateKey(ip: string, ipv6Prefix: number): string {
-  if (isIP(ip) !== 6) return ip;
+  // Asked for every request: an IPv4 address (or "unknown") is its own key, told apart without parsing.
+  if (!ip.includes(':') || isIP(ip) !== 6) return ip;
   if (ipv6Prefix >= 128) return ip;
   const groups = ipv6Groups(ip).map((group, index) => {
     const bitsBefore = index * 16;

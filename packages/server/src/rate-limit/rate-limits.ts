@@ -14,6 +14,9 @@ export interface LimitVerdict {
   limit: LimitName;
 }
 
+const COUNTED_AS_REQUEST = Symbol('counted against RATE_IP_REQUESTS_PER_MINUTE');
+const COUNTED_AS_REGISTRATION = Symbol('counted against RATE_IP_REGISTRATIONS_PER_MINUTE');
+
 /**
  * Per-client-IP limits, kept in each instance's memory (so with N instances behind a balancer the effective
  * limit is up to N times the setting). The limits that protect third parties — emails per domain — are
@@ -27,14 +30,11 @@ export class IpRateLimits {
   readonly requests: FixedWindowCounter;
   readonly registrations: FixedWindowCounter;
   private readonly ipv6Prefix: number;
-  /** Requests the front door counted already, per counter. */
-  private readonly counted = new Map<FixedWindowCounter, WeakSet<IncomingMessage>>();
 
   constructor(config: HubConfig) {
     this.requests = new FixedWindowCounter(config.rateIpRequestsPerMinute, 60_000);
     this.registrations = new FixedWindowCounter(config.rateIpRegistrationsPerMinute, 60_000);
     this.ipv6Prefix = config.rateIpv6Prefix;
-    this.counted.set(this.requests, new WeakSet()).set(this.registrations, new WeakSet());
   }
 
   /** The key an address is counted under: IPv6 by its network (RATE_IPV6_PREFIX). */
@@ -45,11 +45,18 @@ export class IpRateLimits {
   /** Counts one hit of the request against the counter, once however many layers ask. */
   hit(counter: FixedWindowCounter, request: IncomingMessage | undefined, ip: string): LimitVerdict {
     const key = this.keyOf(ip);
-    const limit: LimitName = counter === this.requests ? 'ip_requests' : 'ip_registrations';
-    const seen = request ? this.counted.get(counter) : undefined;
-    if (seen?.has(request!)) return { allowed: true, retryAfterSeconds: 0, key, limit };
-    seen?.add(request!);
-    return { ...counter.hit(key), key, limit };
+    const isRequests = counter === this.requests;
+    const limit: LimitName = isRequests ? 'ip_requests' : 'ip_registrations';
+    if (request) {
+      // A mark on the request rather than a WeakSet of requests: a flood adds one per request, and weak
+      // collections cost the garbage collector on every one of them.
+      const mark = isRequests ? COUNTED_AS_REQUEST : COUNTED_AS_REGISTRATION;
+      const marked = request as IncomingMessage & { [COUNTED_AS_REQUEST]?: true; [COUNTED_AS_REGISTRATION]?: true };
+      if (marked[mark]) return { allowed: true, retryAfterSeconds: 0, key, limit };
+      marked[mark] = true;
+    }
+    const { allowed, retryAfterSeconds } = counter.hit(key);
+    return { allowed, retryAfterSeconds, key, limit };
   }
 
   check(counter: FixedWindowCounter, ip: string, what: string, request?: IncomingMessage): void {
