@@ -4,14 +4,16 @@ import { TooManyRequestsException } from '../../packages/server/src/rate-limit/t
 import { assertRequestAllowed, emailDelaySeconds, type EmailHistory } from '../../packages/server/src/registration/abuse-limits.js';
 import { eventually } from '../support/eventually.js';
 import { register } from '../support/flows.js';
+import { createTestDatabase } from '../support/database.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
+import { spawnHub } from '../support/hub-process.js';
 import { generateTestKeyPair } from '../support/keys.js';
 import { clearOfMinuteBoundary } from '../support/rate-window.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 
 const key = generateTestKeyPair().publicPem;
 const body = (domain: string, url = `https://${domain}`) => ({ domain, url, public_key: key });
-const count = async (hub: TestHub, sql: string, params: unknown[] = []) =>
+const count = async (hub: Pick<TestHub, 'db'>, sql: string, params: unknown[] = []) =>
   (await hub.db.query<{ n: number }>(sql, params))[0]!.n;
 
 describe('abuse limits', () => {
@@ -108,13 +110,15 @@ describe('abuse limits', () => {
   });
 
   it('a registration whose write keeps conflicting gets 503 after the lockless try and five locked ones, and writes nothing', async () => {
-    const hub = await startTestHub('conflicts', { SMTP_URL: smtp.url });
+    // A process of its own, so that its log can be read.
+    const db = await createTestDatabase('conflicts');
+    const hub = await spawnHub({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, SMTP_URL: smtp.url, LOG_LEVEL: 'info' });
     try {
       const domain = 'conflict.example.com';
       // Every insert of a request for this domain fails as a racing write would (unique_violation); the sequence
       // counts the tries, since a sequence is not rolled back with the failed statement.
-      await hub.db.query(`CREATE SEQUENCE conflict_tries`);
-      await hub.db.query(`
+      await db.query(`CREATE SEQUENCE conflict_tries`);
+      await db.query(`
         CREATE FUNCTION refuse_conflict() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF NEW.domain = '${domain}' THEN
@@ -123,19 +127,24 @@ describe('abuse limits', () => {
           END IF;
           RETURN NEW;
         END $$`);
-      await hub.db.query(`CREATE TRIGGER refuse_conflict BEFORE INSERT ON verification_requests FOR EACH ROW EXECUTE FUNCTION refuse_conflict()`);
+      await db.query(`CREATE TRIGGER refuse_conflict BEFORE INSERT ON verification_requests FOR EACH ROW EXECUTE FUNCTION refuse_conflict()`);
 
       const refused = await register(hub.url, body(domain));
       assert.equal(refused.status, 503, JSON.stringify(refused.body));
       assert.equal(refused.body.message, `domain: ${domain} is changing; try again`);
-      assert.equal(await count(hub, `SELECT last_value::int AS n FROM conflict_tries`), 6);
-      assert.equal(await count(hub, `SELECT count(*)::int AS n FROM verification_requests`), 0);
-      assert.equal(await count(hub, `SELECT count(*)::int AS n FROM mail_outbox`), 0);
+      assert.equal(await count({ db }, `SELECT last_value::int AS n FROM conflict_tries`), 6);
+      assert.equal(await count({ db }, `SELECT count(*)::int AS n FROM verification_requests`), 0);
+      assert.equal(await count({ db }, `SELECT count(*)::int AS n FROM mail_outbox`), 0);
 
-      await hub.db.query(`DROP TRIGGER refuse_conflict ON verification_requests`);
+      await db.query(`DROP TRIGGER refuse_conflict ON verification_requests`);
       assert.equal((await register(hub.url, body(domain))).status, 202, 'the same registration goes through once the conflicts stop');
+      // Answered on purpose, so a warning; errors are for failures nobody foresaw.
+      const logged = hub.output().split('\n').filter((line) => line.includes('is changing'));
+      assert.equal(logged.length, 1, hub.output().slice(-3000));
+      assert.equal((JSON.parse(logged[0]!) as { level: number }).level, 40);
     } finally {
       await hub.stop();
+      await db.drop();
     }
   });
 });

@@ -38,9 +38,13 @@ export class HttpErrorFilter implements ExceptionFilter {
       const field = /^([a-z_ ]+):/.exec(body.message)?.[1];
       this.metrics.rejections.inc({ reason: `${body.statusCode} ${field && KNOWN_FIELDS.has(field) ? field : 'other'}` });
     }
-    // A database outage is logged once, as a warning, by DatabaseOutage; not once per request it fails.
+    // A database outage is logged once, as a warning, by DatabaseOutage; not once per request it fails. A 5xx the
+    // hub answers on purpose (a write that keeps conflicting, readiness before the first checkpoint) is a warning:
+    // only a failure nobody foresaw is an error.
     if (body.statusCode >= 500 && !(body.statusCode === 503 && this.outage?.check(exception))) {
-      this.logger.error({ err: exception, path: request.route?.path ?? 'unmatched' }, body.message);
+      const fields = { err: exception, path: request.route?.path ?? 'unmatched' };
+      if (exception instanceof HttpException) this.logger.warn(fields, body.message);
+      else this.logger.error(fields, body.message);
     }
     if (response.headersSent) return;
     if (exception instanceof TooManyRequestsException) {
