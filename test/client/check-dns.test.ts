@@ -114,6 +114,25 @@ describe('checkDns against a real DNS server on loopback', () => {
     assert.equal(report.ok, false);
   });
 
+  it('an SRV whose target DNS does not answer for: could not check, not "does not resolve"', async () => {
+    const silent = await startDnsServer(
+      peerZone('quiet-target.example.com', { https: [{ target: 'chat.quiet-target.example.com' }], key: key.publicPem }),
+      { silent: ['chat.quiet-target.example.com'] },
+    );
+    try {
+      const report = await checkDns('quiet-target.example.com', { dnsServers: [silent.address], timeoutMs: 300 });
+      const srv = entry(report, 'srv-https');
+      assert.equal(srv.ok, false);
+      assert.equal(srv.couldNotCheck, true);
+      assert.match(srv.found, /^10 5 443 chat\.quiet-target\.example\.com\.; chat\.quiet-target\.example\.com could not be looked up \(/);
+      assert.deepEqual(report.unanswered, ['srv-https'], 'the report lists what its entries say could not be checked');
+      assert.equal(report.noAnswer, undefined, 'the other records were answered');
+      assert.equal(report.ok, false);
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('a protocol TXT with a bad value (legacy SRV)', async () => {
     const report = await check('legacy.example.com');
     const protocol = entry(report, 'protocol');

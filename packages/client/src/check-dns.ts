@@ -40,7 +40,10 @@ export interface DnsCheckReport {
   /** The URL peers will use, when an SRV is usable. */
   url?: string;
   entries: DnsCheckEntry[];
-  /** Records DNS gave no answer for (server unreachable, time-out, SERVFAIL): not checked, never marked ok. */
+  /**
+   * The records that could not be checked, the entries marked `couldNotCheck`: DNS gave no answer for them, or for
+   * every target of an SRV record (server unreachable, time-out, SERVFAIL). Never marked ok.
+   */
   unanswered: DnsCheckRecord[];
   /** When no record was answered at all: why, once (`no answer from 127.0.0.1:5399: connection refused`). */
   noAnswer?: string;
@@ -106,7 +109,8 @@ export async function checkDns(input: string, options: CheckDnsOptions = {}): Pr
     }
   }
   const answers = [https, http, tcp, key, protocol];
-  const unanswered = entries.filter((_, index) => 'failed' in answers[index]!).map((entry) => entry.record);
+  // One source for "not checked": the entries say it, including an SRV whose targets could not be looked up.
+  const unanswered = entries.filter((entry) => entry.couldNotCheck).map((entry) => entry.record);
   const attempts = [...new Set(answers.flatMap((answer) => ('failed' in answer ? answer.attempts : [])))];
   return {
     domain,
@@ -114,7 +118,7 @@ export async function checkDns(input: string, options: CheckDnsOptions = {}): Pr
     ...(url ? { url } : {}),
     entries,
     unanswered,
-    ...(unanswered.length === entries.length ? { noAnswer: `no answer from ${attempts.join('; ')}` } : {}),
+    ...(answers.every((answer) => 'failed' in answer) ? { noAnswer: `no answer from ${attempts.join('; ')}` } : {}),
   };
 }
 
