@@ -5,7 +5,8 @@
  * proof it checks) and exchanges sealed messages with them over HTTP.
  *
  * Configuration (environment): DOMAIN, DISCOVERY (dns | hub), DNS_SERVER (host:port of the resolver to ask),
- * HUB_URL (the hub, also the fallback of every lookup), CONTACT (hub registration mailbox, optional).
+ * HUB_URL (the hub, also the fallback of every lookup), CONTACT (hub registration mailbox, optional), LOG_KEY (the
+ * hub log's verifier key line, optional: hub answers must then be proved included in its transparency log).
  * It listens on 127.0.0.1 on a free port and prints one line `READY {"url":…,"publicKey":…}` when it is up.
  *
  * HTTP API:
@@ -33,6 +34,8 @@ interface Received {
   text: string;
   /** Where the sender's key came from: 'dns' or 'hub'. */
   senderFoundBy: 'dns' | 'hub';
+  /** From the hub: the transparency log entry its answer was proved included at (LOG_KEY set). */
+  senderLogIndex?: number;
 }
 
 const domain = required('DOMAIN');
@@ -49,7 +52,9 @@ const resolver = new FederationResolver({
   hubJwks: `${hubUrl}/.well-known/jwks.json`,
   // Answers are kept for their TTL; this example's peers change nothing while it runs.
   timeoutMs: 2000,
-  // TODO(transparency log): once hub answers carry a log inclusion proof, check it here as well as the JWS proof.
+  // … and, given the log's verifier key, be proved included in the hub's transparency log, under a checkpoint
+  // consistent with every one seen before: an answer the hub gave this server alone would not be.
+  ...(process.env.LOG_KEY ? { logKey: process.env.LOG_KEY } : {}),
 });
 
 const inbox: Received[] = [];
@@ -79,7 +84,7 @@ async function receive(request: IncomingMessage, response: ServerResponse): Prom
     const peer = await resolver.resolve(sender);
     const message = await node.openFrom<{ text: string; from: string }>(sender, body.payload, peer.publicKey);
     if (message.from !== peer.domain) return reply(response, 400, { error: 'sender-mismatch', message: 'the sealed sender is not the header sender' });
-    inbox.push({ from: peer.domain, text: message.text, senderFoundBy: peer.source });
+    inbox.push({ from: peer.domain, text: message.text, senderFoundBy: peer.source, ...(peer.logIndex === undefined ? {} : { senderLogIndex: peer.logIndex }) });
     reply(response, 200, { success: true });
   } catch (error) {
     // A payload that is not for us (or not from the key the sender's domain publishes) is refused, unread.
@@ -99,7 +104,8 @@ async function send(command: unknown, response: ServerResponse): Promise<void> {
     headers: { 'content-type': 'application/json', [LEGACY_DOMAIN_HEADER]: domain },
     body: JSON.stringify({ payload: sealed.body }),
   });
-  reply(response, 200, { peer: { domain: peer.domain, url: peer.url, source: peer.source }, codec: sealed.codec, status: delivered.status, answer: await delivered.json() });
+  const { source, proofVerified, logIndex } = peer;
+  reply(response, 200, { peer: { domain: peer.domain, url: peer.url, source, proofVerified, logIndex }, codec: sealed.codec, status: delivered.status, answer: await delivered.json() });
 }
 
 function readJson(request: IncomingMessage): Promise<unknown> {

@@ -7,7 +7,8 @@
  *                       and the link the hub emails to webmaster@beta.example.org is confirmed
  *   gamma.example.net   a third server with a key of its own, to which a payload sealed for beta is misdelivered
  *
- * alpha finds beta through the hub (DNS has nothing; the hub's proof is checked against its JWKS), beta finds alpha
+ * alpha finds beta through the hub (DNS has nothing; the hub's proof is checked against its JWKS, and the answer is
+ * proved included in the hub's transparency log, the log's key given by the operator), beta finds alpha
  * through DNS; they exchange messages both ways with seal/open over HTTP; gamma cannot open beta's payload.
  *
  * The chat servers (chat-server.ts) use the client package only. This script plays the operator: it runs the DNS
@@ -34,10 +35,12 @@ export const GAMMA = 'gamma.example.net';
 export interface PeerPairReport {
   /** What beta received from alpha, and how beta found alpha's key. */
   betaInbox: Array<{ from: string; text: string; senderFoundBy: string }>;
-  alphaInbox: Array<{ from: string; text: string; senderFoundBy: string }>;
+  alphaInbox: Array<{ from: string; text: string; senderFoundBy: string; senderLogIndex?: number }>;
   /** How each sender found its peer, as its /send reported it. */
-  alphaFoundBeta: { source: string; url: string };
-  betaFoundAlpha: { source: string; url: string };
+  alphaFoundBeta: FoundPeer;
+  betaFoundAlpha: FoundPeer;
+  /** The hub log's entries of beta: what alpha's answer must have been proved included at. */
+  betaLogEntries: number[];
   /** beta's federation status after registering, and after the email link was confirmed. */
   betaRegistration: { status: string; detail?: string };
   /** What gamma answered to the payload sealed for beta. */
@@ -78,11 +81,17 @@ export async function runPeerPair(log: (line: string) => void = console.log): Pr
       DATA_DIR: mkdtempSync(join(tmpdir(), 'peer-pair-hub-')),
       OUTBOX_POLL_MS: '100',
       LOG_LEVEL: 'warn',
+      // A checkpoint within a second of beta's confirmation; a lookup waits for it (rather than answering without
+      // its log object, which alpha, checking the log, would refuse).
+      LOG_CHECKPOINT_SECONDS: '1',
+      LOG_PROOF_WAIT_MS: '5000',
     });
     cleanups.unshift(() => hub.stop());
     log(`hub: ${hub.url} · DNS: ${dns.address} · SMTP: ${smtp.url}`);
 
-    const env = { DNS_SERVER: dns.address, HUB_URL: hub.url };
+    // The operator configures the log's verifier key from a copy it trusts: here, the hub it runs itself.
+    const logKey = (await (await fetch(`${hub.url}/.well-known/federation-hub/log-key`)).text()).trim();
+    const env = { DNS_SERVER: dns.address, HUB_URL: hub.url, LOG_KEY: logKey };
     const alpha = await startChatServer({ ...env, DOMAIN: ALPHA, DISCOVERY: 'dns' }, cleanups);
     const gamma = await startChatServer({ ...env, DOMAIN: GAMMA, DISCOVERY: 'dns' }, cleanups);
     dns.setZone({ ...dnsZone(ALPHA, alpha), ...dnsZone(GAMMA, gamma) });
@@ -101,7 +110,10 @@ export async function runPeerPair(log: (line: string) => void = console.log): Pr
 
     // --- messages both ways ------------------------------------------------------------------------------------
     const toBeta = (await postJson(`${alpha.url}/send`, { to: BETA, text: 'Hello beta, alpha here 👋' })) as SendResult;
-    log(`alpha → beta: found beta via ${toBeta.peer.source} at ${toBeta.peer.url}; beta answered ${toBeta.status}`);
+    log(
+      `alpha → beta: found beta via ${toBeta.peer.source} at ${toBeta.peer.url} (proof ${toBeta.peer.proofVerified ? 'verified' : 'NOT verified'}, ` +
+        `log entry ${toBeta.peer.logIndex ?? 'not checked'}); beta answered ${toBeta.status}`,
+    );
     const toAlpha = (await postJson(`${beta.url}/send`, { to: ALPHA, text: 'Hi alpha — beta says grüß dich' })) as SendResult;
     log(`beta → alpha: found alpha via ${toAlpha.peer.source} at ${toAlpha.peer.url}; alpha answered ${toAlpha.status}`);
 
@@ -115,6 +127,7 @@ export async function runPeerPair(log: (line: string) => void = console.log): Pr
       alphaInbox: ((await getJson(`${alpha.url}/inbox`)) as { messages: PeerPairReport['alphaInbox'] }).messages,
       alphaFoundBeta: toBeta.peer,
       betaFoundAlpha: toAlpha.peer,
+      betaLogEntries: (await db.query<{ idx: string }>(`SELECT idx FROM log_entries WHERE domain = $1 ORDER BY idx`, [BETA])).map((row) => Number(row.idx)),
       betaRegistration: pending,
       misdelivery: { status: misdelivered.status, error: answer.error, message: answer.message },
       gammaInbox: ((await getJson(`${gamma.url}/inbox`)) as { messages: unknown[] }).messages,
@@ -124,8 +137,16 @@ export async function runPeerPair(log: (line: string) => void = console.log): Pr
   }
 }
 
+interface FoundPeer {
+  domain: string;
+  url: string;
+  source: string;
+  proofVerified?: boolean;
+  logIndex?: number;
+}
+
 interface SendResult {
-  peer: { domain: string; url: string; source: string };
+  peer: FoundPeer;
   status: number;
   answer: unknown;
 }
@@ -187,6 +208,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       const ok =
         report.betaInbox.some((message) => message.from === ALPHA) &&
         report.alphaInbox.some((message) => message.from === BETA) &&
+        report.alphaFoundBeta.logIndex !== undefined &&
         report.misdelivery.error === 'cannot-open' &&
         report.gammaInbox.length === 0;
       console.log(ok ? 'peer pair: OK' : `peer pair: FAILED\n${JSON.stringify(report, null, 2)}`);

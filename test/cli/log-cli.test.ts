@@ -182,14 +182,23 @@ describe('federation-hub log verify and monitor, as processes', () => {
   });
 
   describe('resolve --log-key', () => {
-    it('checks the hub answer against the log (0), refuses it with another log key (1), and needs --hub (2)', async () => {
+    it('checks the hub answer against the log (0) and says at which entry, refuses it with another log key (1), and needs --hub (2)', async () => {
       const server = await startDnsServer({}); // knows nothing: the hub answers
       try {
         const dns = ['--dns', server.address];
         const ok = await cli(['resolve', DOMAIN, ...dns, '--hub', hub.url, '--log-key', file('log-key'), '--log-state', file('resolve.json'), '--json']);
         assert.equal(ok.code, 0, ok.stderr);
         assert.equal(JSON.parse(ok.stdout).source, 'hub');
+        // The domain's newest entry (the tests above changed its key).
+        const [{ newest }] = await hub.db.query<{ newest: number }>(`SELECT max(idx)::int AS newest FROM log_entries WHERE domain = $1`, [DOMAIN]);
+        assert.equal(JSON.parse(ok.stdout).logIndex, newest);
         assert.ok(sizeOf(saved('resolve.json').checkpoint!) >= 2);
+        const told = await cli(['resolve', DOMAIN, ...dns, '--hub', hub.url, '--log-key', logKey]);
+        assert.equal(told.code, 0, told.stderr);
+        assert.match(told.stdout, new RegExp(`\\n  log: +entry ${newest}, its inclusion proved under a checkpoint signed by the log key\\n`));
+        const unchecked = await cli(['resolve', DOMAIN, ...dns, '--hub', hub.url]);
+        assert.match(unchecked.stdout, /\n  log: +not checked \(no --log-key given\)\n/);
+        assert.equal(JSON.parse((await cli(['resolve', DOMAIN, ...dns, '--hub', hub.url, '--json'])).stdout).logIndex, undefined);
         const impostor = verifierKey(hub.config.logOrigin, generateKeyPairSync('ed25519').publicKey);
         const refused = await cli(['resolve', DOMAIN, ...dns, '--hub', hub.url, '--log-key', impostor]);
         assert.equal(refused.code, 1);

@@ -22,6 +22,11 @@ export interface ResolvedPeer {
    * Without them the answer is taken on trust of the HTTPS connection alone. Absent for DNS answers.
    */
   proofVerified?: boolean;
+  /**
+   * For an answer from the hub, with the log check on (logKey): the index of the transparency log entry the answer
+   * was proved included at, under a signed checkpoint consistent with every checkpoint seen before. Absent otherwise.
+   */
+  logIndex?: number;
   /** Until when this answer may be used: the DNS TTL, or the hub proof's exp / Cache-Control. */
   expiresAt: Date;
 }
@@ -131,7 +136,15 @@ export class FederationResolver {
     }
     if (hub.kind === 'found') {
       const expiresAt = Math.min(hub.expiresAt, this.now() + this.capped(Infinity));
-      return this.answer({ domain, url: hub.url, publicKey: hub.key.pem, source: 'hub', proofVerified: hub.proofVerified, expiresAt: new Date(expiresAt) });
+      return this.answer({
+        domain,
+        url: hub.url,
+        publicKey: hub.key.pem,
+        source: 'hub',
+        proofVerified: hub.proofVerified,
+        ...(hub.logEntry ? { logIndex: hub.logEntry.index } : {}),
+        expiresAt: new Date(expiresAt),
+      });
     }
     const hubSays = `the hub ${this.hubUrl} does not know it`;
     if (dns.kind === 'failed') throw new DnsUnavailable(domain, `${dns.detail}; ${hubSays}`);

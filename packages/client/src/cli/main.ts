@@ -13,10 +13,12 @@ import { verifyCommand } from './commands/verify.js';
 
 const COMMANDS: Command[] = [resolveCommand, checkCommand, registerCommand, verifyCommand, keygenCommand, fingerprintCommand, logCommand, monitorCommand];
 
+const NAME_WIDTH = Math.max(...COMMANDS.map((command) => command.name.length));
+
 const USAGE = `Usage: federation-hub <command> [options]
 
 Commands:
-${COMMANDS.map((command) => `  ${command.name.padEnd(9)} ${command.summary}`).join('\n')}
+${COMMANDS.map((command) => `  ${command.name.padEnd(NAME_WIDTH)} ${command.summary}`).join('\n')}
 
 Run "federation-hub <command> --help" for a command's options and exit codes.
 "federation-hub --version" prints the version.`;

@@ -62,6 +62,11 @@ Example:
             ? "  proof:       verified against the hub's signing keys"
             : "  proof:       NOT verified (no --hub-jwks given): trusted on the hub's HTTPS connection alone",
         );
+        io.out(
+          peer.logIndex === undefined
+            ? '  log:         not checked (no --log-key given)'
+            : `  log:         entry ${peer.logIndex}, its inclusion proved under a checkpoint signed by the log key`,
+        );
       }
       io.out(`  key:         ${describePublicKey(key)}, fingerprint ${formatFingerprint(key.fingerprint)}`);
       io.out(`  valid until: ${peer.expiresAt.toISOString()}`);
