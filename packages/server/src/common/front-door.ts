@@ -4,7 +4,7 @@ import type { HubConfig } from '../config/hub-config.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { canonicalIp } from '../rate-limit/client-address.js';
 import { type IpRateLimits, type LimitVerdict, refusalMessage } from '../rate-limit/rate-limits.js';
-import { sendPrebuiltError } from './prebuilt-answers.js';
+import { type PrebuiltAnswer, prebuiltError, sendPrebuilt, sendPrebuiltError } from './prebuilt-answers.js';
 
 export interface FrontDoorDeps {
   config: HubConfig;
@@ -19,6 +19,7 @@ export interface FrontDoorDeps {
 }
 
 const REGISTRATION_PATH = '/api/v1/peers';
+const MAX_REFUSALS = 2_000;
 
 /**
  * Everything the hub refuses before Express sees a request, because refusing must cost less than serving (a 429
@@ -48,27 +49,31 @@ export function installFrontDoor(server: Server, deps: FrontDoorDeps): void {
 
   capConnectionsPerAddress(server, deps);
 
-  // The counters' label children, bound once per kind of refusal (prom-client hashes a label object on every inc
-  // otherwise).
-  const counters = new Map<string, Array<{ inc(): void }>>();
-  const countRefusal = (limit: LimitVerdict['limit'], method: string, route: string) => {
-    const kind = `${limit} ${method} ${route}`;
-    let children = counters.get(kind);
-    if (!children) {
-      children = [
-        metrics.rateLimited.labels({ limit }),
-        metrics.rejections.labels({ reason: '429 rate limit' }),
-        // Methods are bounded here: Node's parser accepts only its own list of methods.
-        metrics.httpRequests.labels({ method, route, status: '429' }),
-      ];
-      counters.set(kind, children);
-    }
-    for (const child of children) child.inc();
-  };
+  // A flood repeats one refusal: its answer's bytes and its counters' label children (prom-client hashes a label
+  // object on every inc otherwise) are found under one short key. Bounded as the prebuilt answers are: when full it
+  // starts afresh, so distinct client addresses cannot grow it.
+  let refusals = new Map<string, { answer: PrebuiltAnswer; counters: Array<{ inc(): void }> }>();
   const refuse = (request: IncomingMessage, response: ServerResponse, verdict: LimitVerdict, what: string, route: string) => {
     discardBody(request);
-    countRefusal(verdict.limit, request.method ?? 'GET', route);
-    sendPrebuiltError(response, 429, refusalMessage(verdict, what), ['Retry-After', String(verdict.retryAfterSeconds)]);
+    const method = request.method ?? 'GET';
+    const kind = `${verdict.limit} ${verdict.retryAfterSeconds} ${verdict.key} ${method} ${route}`;
+    let refusal = refusals.get(kind);
+    if (!refusal) {
+      const { limit } = verdict;
+      refusal = {
+        answer: prebuiltError(429, refusalMessage(verdict, what), ['Retry-After', String(verdict.retryAfterSeconds)]),
+        counters: [
+          metrics.rateLimited.labels({ limit }),
+          metrics.rejections.labels({ reason: '429 rate limit' }),
+          // Methods are bounded here: Node's parser accepts only its own list of methods.
+          metrics.httpRequests.labels({ method, route, status: '429' }),
+        ],
+      };
+      if (refusals.size >= MAX_REFUSALS) refusals = new Map();
+      refusals.set(kind, refusal);
+    }
+    for (const counter of refusal.counters) counter.inc();
+    sendPrebuilt(response, 429, refusal.answer);
   };
 
   server.removeAllListeners('request');
