@@ -6,6 +6,8 @@ import { registerAndConfirm } from '../support/flows.js';
 import { startMailingHub, type MailingTestHub } from '../support/hub.js';
 import { spawnHub, type HubProcess } from '../support/hub-process.js';
 import { generateTestKeyPair } from '../support/keys.js';
+import { ownedBytes } from '../../packages/server/src/common/owned-bytes.js';
+import { LookupService } from '../../packages/server/src/lookup/lookup.service.js';
 
 /** The headers of an answer without the named ones (those that differ by when, or how, it was sent). */
 const without = (headers: Record<string, string>, ...names: string[]) =>
@@ -47,6 +49,18 @@ describe('lookup fast path', () => {
     const again = await request(hub.url).get(`/api/v1/peers/${domain}`).set('If-None-Match', first.headers.etag);
     assert.equal(again.status, 304);
     assert.equal(again.text, '');
+  });
+
+  it('keeps each cached answer in a buffer of its own, not in a slice of a shared pool that the cache would keep alive', async () => {
+    const answer = await hub.app.get(LookupService).find(domain);
+    assert.ok(answer);
+    assert.equal(answer.bytes.byteOffset, 0);
+    assert.equal(answer.bytes.buffer.byteLength, answer.bytes.length);
+    // Buffer.from(string) would have given a slice of its pool (Buffer.poolSize): the same bytes, a larger buffer.
+    const text = 'a cached answer, ünïcödé included';
+    assert.deepEqual(ownedBytes(text), Buffer.from(text));
+    assert.equal(ownedBytes(text).buffer.byteLength, Buffer.byteLength(text));
+    assert.ok(Buffer.from(text).buffer.byteLength > Buffer.byteLength(text));
   });
 
   it('counts in the metrics and the per-IP request limit like any request', async () => {

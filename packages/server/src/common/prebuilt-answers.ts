@@ -1,5 +1,6 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { ANY_ORIGIN, API_SECURITY_HEADERS } from './security-headers.js';
+import { ownedBytes } from './owned-bytes.js';
 
 /** Headers every API answer written before Express carries, as a flat [name, value, …] list (what writeHead takes as is). */
 export const SHARED_HEAD: readonly string[] = [...Object.entries(API_SECURITY_HEADERS).flat(), ...ANY_ORIGIN];
@@ -23,7 +24,7 @@ export function prebuiltError(status: number, message: string, extraHead: readon
   const key = `${status}\n${message}\n${extraHead.join('\n')}`;
   let answer = prebuilt.get(key);
   if (!answer) {
-    const body = Buffer.from(JSON.stringify({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message }));
+    const body = ownedBytes(JSON.stringify({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message }));
     answer = { head: [...SHARED_HEAD, ...JSON_TYPE, ...extraHead, 'Content-Length', String(body.length)], body };
     if (prebuilt.size >= MAX_PREBUILT) prebuilt = new Map();
     prebuilt.set(key, answer);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ProtocolError } from '@federation-hub/client/protocol';
 import type { InFlightWork } from '../common/in-flight.js';
 import { JSON_TYPE, SHARED_HEAD, sendPrebuiltError } from '../common/prebuilt-answers.js';
+import { ownedBytes } from '../common/owned-bytes.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { LookupCache } from './lookup-cache.js';
 import { type LookupAnswer, type LookupService, NOT_FOUND_MAX_AGE_SECONDS, notFoundBody } from './lookup.service.js';
@@ -153,7 +154,7 @@ const NOT_FOUND_MAX_AGE_MS = NOT_FOUND_MAX_AGE_SECONDS * 1000;
 function sendNotFound(domain: string, response: ServerResponse): number {
   let answer = notFoundAnswers.get(domain);
   if (!answer) {
-    const body = Buffer.from(JSON.stringify(notFoundBody(domain)));
+    const body = ownedBytes(JSON.stringify(notFoundBody(domain)));
     answer = { head: [...NOT_FOUND_HEAD, 'Content-Length', String(body.length)], body };
     notFoundAnswers.set(domain, answer, NOT_FOUND_MAX_AGE_MS, notFoundAnswers.startFill());
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ownedBytes } from '../common/owned-bytes.js';
 import { HubConfig } from '../config/hub-config.js';
 import { CHANNELS } from '../database/channels.js';
 import { PgListener } from '../database/pg-listener.js';
@@ -143,7 +144,8 @@ export class LookupService implements OnModuleInit {
     const response: LookupResponse = {
       peer: { ...subject, key_since: logged.keySince?.toISOString() ?? null, log: logged.log, proof },
     };
-    const bytes = Buffer.from(JSON.stringify(response));
+    // Its own buffer, not a slice of a shared pool that the cache would keep alive with it (see ownedBytes).
+    const bytes = ownedBytes(JSON.stringify(response));
     // Without a log object only until a checkpoint covers the entry: ask again once the next one is due.
     const lifetimeMs = logged.pending
       ? Math.min(expiresAt.getTime() - now.getTime(), 2 * this.config.logCheckpointSeconds * 1000)
