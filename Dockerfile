@@ -45,4 +45,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Secrets (HUB_SIGNING_KEY, ADMIN_TOKEN, SMTP_URL credentials, DATABASE_URL) come from the environment only.
-CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=16", "packages/server/dist/src/main.js"]
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=8", "packages/server/dist/src/main.js"]

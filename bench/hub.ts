@@ -27,9 +27,9 @@ export async function startBenchHub(options: { databaseUrl: string; smtpUrl: str
     LOG_LEVEL: 'warn',
     // The heap limits `npm run serve` runs the hub with (package.json): V8 otherwise lets the heap grow far past the
     // live data under load (RSS ~290 MiB instead of ~200 MiB after the same random lookups, and no faster); and the
-    // young generation at Node 20's 16 MiB per semi-space: Node 24 grows it to 64 MiB (new space 128 MiB), ~95 MB
-    // more RSS after the 1,000,000-peer scenarios (docs/performance.md, run AI).
-    NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=16',
+    // young generation at 8 MiB per semi-space: Node 24 grows it to 64 MiB (new space 128 MiB), ~95 MB more RSS
+    // after the 1,000,000-peer scenarios; 16, Node 20's, left the peak at 299-301 MB (docs/performance.md, AI-AK).
+    NODE_OPTIONS: '--max-old-space-size=256 --max-semi-space-size=8',
     REQUIRE_PUBLIC_SUFFIX: 'false',
     RATE_IP_REQUESTS_PER_MINUTE: '10000000',
     RATE_IP_REGISTRATIONS_PER_MINUTE: '1000000',
