@@ -47,6 +47,13 @@ describe('front door: refusals before Express', () => {
   after(() => hub.stop());
   // Each test is its own client, through the trusted proxy, so that their counts do not mix.
   const as = (client: string) => ({ get: (path: string) => request(hub.url).get(path).set('X-Forwarded-For', client) });
+  /** Registers the domains (RATE_IP_REGISTRATIONS_PER_MINUTE of them, 2) from `client`: its next one is refused. */
+  const useUpRegistrations = async (client: string, domains: string[]) => {
+    await clearOfMinuteBoundary();
+    for (const domain of domains) {
+      assert.equal((await register(hub.url, registrationFor(domain, key)).set('X-Forwarded-For', client)).status, 202);
+    }
+  };
 
   it('a request over the per-IP limit gets 429 in the hub format with Retry-After, counted in metrics', async () => {
     await clearOfMinuteBoundary();
@@ -72,11 +79,8 @@ describe('front door: refusals before Express', () => {
   });
 
   it('a registration over the per-IP limit is refused before its body is read', async () => {
-    await clearOfMinuteBoundary();
     const client = '198.51.100.20';
-    for (const domain of ['a.door.example.com', 'b.door.example.com']) {
-      assert.equal((await register(hub.url, registrationFor(domain, key)).set('X-Forwarded-For', client)).status, 202);
-    }
+    await useUpRegistrations(client, ['a.door.example.com', 'b.door.example.com']);
     // Headers announcing a body that is never sent: answered at once (body parsing would wait for the body).
     const { hostname, port } = new URL(hub.url);
     const answer = await raw(
@@ -95,11 +99,8 @@ describe('front door: refusals before Express', () => {
   });
 
   it('a refused registration keeps its connection usable: its body, unread, is dropped off the wire', async () => {
-    await clearOfMinuteBoundary();
     const client = '198.51.100.21';
-    for (const domain of ['c.door.example.com', 'd.door.example.com']) {
-      assert.equal((await register(hub.url, registrationFor(domain, key)).set('X-Forwarded-For', client)).status, 202);
-    }
+    await useUpRegistrations(client, ['c.door.example.com', 'd.door.example.com']);
     const { hostname, port } = new URL(hub.url);
     const head = (framing: string) =>
       `POST /api/v1/peers HTTP/1.1\r\nHost: ${hostname}:${port}\r\nX-Forwarded-For: ${client}\r\nContent-Type: application/json\r\n${framing}\r\n`;
