@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createTestDatabase, type TestDatabase } from '../test/support/database.js';
+import { eventually } from '../test/support/eventually.js';
 import { benchConfig } from './config.js';
 import { type BenchHub, startBenchHub } from './hub.js';
 import { runLoad, type LoadFigures } from './load.js';
@@ -173,13 +174,8 @@ async function measure(hub: BenchHub, kind: Kind, mode: Mode, seconds: number, c
 }
 
 async function outboxDrained(db: TestDatabase, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [{ queued }] = (await db.query<{ queued: number }>(`SELECT count(*)::int AS queued FROM mail_outbox WHERE status = 'queued'`)) as [{ queued: number }];
-    if (queued === 0) return;
-    if (Date.now() > deadline) throw new Error(`${queued} emails still queued after ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const queued = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE status = 'queued'`))[0]!.n;
+  if (!(await eventually(async () => (await queued()) === 0, timeoutMs))) throw new Error(`${await queued()} emails still queued after ${timeoutMs / 1000} s`);
 }
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { register, registrationFor } from '../support/flows.js';
 import { type MailingTestHub, startMailingHub, startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
+import { counterValue } from '../support/metrics.js';
 import { clearOfMinuteBoundary } from '../support/rate-window.js';
 import { eventually } from '../support/eventually.js';
 
@@ -34,10 +35,6 @@ function jsonBody(text: string): Record<string, unknown> {
   return JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
 }
 
-async function metric(hubUrl: string, line: RegExp): Promise<number> {
-  const text = (await request(hubUrl).get('/metrics')).text;
-  return Number(line.exec(text)?.[1] ?? 0);
-}
 
 describe('front door: refusals before Express', () => {
   let hub: TestHub;
@@ -57,7 +54,7 @@ describe('front door: refusals before Express', () => {
 
   it('a request over the per-IP limit gets 429 in the hub format with Retry-After, counted in metrics', async () => {
     await clearOfMinuteBoundary();
-    const before429 = await metric(hub.url, /^hub_rate_limit_refusals_total\{limit="ip_requests"\} (\d+)/m);
+    const before429 = await counterValue(hub.url, 'hub_rate_limit_refusals_total', { limit: 'ip_requests' });
     const statuses: number[] = [];
     for (let n = 0; n < 41; n++) statuses.push((await as('198.51.100.10').get('/api/v1/peers/nobody.example.com')).status);
     assert.deepEqual(statuses, [...Array<number>(40).fill(404), 429]);
@@ -73,7 +70,7 @@ describe('front door: refusals before Express', () => {
         message: `rate limit: too many requests from 198.51.100.10; retry in ${refused.headers['retry-after']} s`,
       });
     }
-    assert.equal(await metric(hub.url, /^hub_rate_limit_refusals_total\{limit="ip_requests"\} (\d+)/m), before429 + 5);
+    assert.equal(await counterValue(hub.url, 'hub_rate_limit_refusals_total', { limit: 'ip_requests' }), before429 + 5);
     // Another client behind the same proxy is not affected.
     assert.equal((await as('198.51.100.11').get('/api/v1/peers/nobody.example.com')).status, 404);
   });
@@ -255,7 +252,7 @@ describe('connections', () => {
       return ok;
     };
     assert.ok(await eventually(healthy), 'a connection is allowed again once others close');
-    assert.equal(await metric(hub.url, /^hub_connections_refused_total (\d+)/m), 1 + refusedProbes);
+    assert.equal(await counterValue(hub.url, 'hub_connections_refused_total'), 1 + refusedProbes);
   });
 
   it('answers 408 and closes a connection whose headers do not arrive within HTTP_HEADERS_TIMEOUT_MS', async () => {

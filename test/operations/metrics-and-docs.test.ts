@@ -5,30 +5,15 @@ import { eventually } from '../support/eventually.js';
 import { confirmationLinkFor, register, registrationFor } from '../support/flows.js';
 import { type MailingTestHub, startMailingHub, startTestHub, type TestHub } from '../support/hub.js';
 import { generateTestKeyPair } from '../support/keys.js';
+import { counterValue, sample, scrapeMetrics } from '../support/metrics.js';
 import { clearOfMinuteBoundary } from '../support/rate-window.js';
 
 const ADMIN_TOKEN = 'metrics-and-docs-admin-token';
 const key = generateTestKeyPair().publicPem;
 const body = (domain: string) => registrationFor(domain, key);
 
-/** One sample of a Prometheus text exposition: `name{labels} value`; undefined when the series is absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([label, value]) => found[label] === value)) return Number(match[3]);
-  }
-  return undefined;
-}
-
-const scrape = async (hub: TestHub) => {
-  const answer = await request(hub.url).get('/metrics');
-  assert.equal(answer.status, 200);
-  return answer.text;
-};
-/** A counter that was never incremented has no series yet: it reads as 0. */
-const counter = async (hub: TestHub, name: string, labels: Record<string, string> = {}) => sample(await scrape(hub), name, labels) ?? 0;
+const scrape = (hub: TestHub) => scrapeMetrics(hub.url);
+const counter = (hub: TestHub, name: string, labels: Record<string, string> = {}) => counterValue(hub.url, name, labels);
 
 describe('metrics', () => {
   let hub: MailingTestHub;

@@ -41,12 +41,17 @@ export interface FastPathDeps {
  */
 export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMessage, response: ServerResponse) => boolean {
   const infoEnabled = () => deps.logger.isLevelEnabled('info');
-  const finish = (request: IncomingMessage, response: ServerResponse, lookup: Lookup, answer: LookupAnswer | null, cache: 'hit' | 'miss', started: bigint) => {
-    const status = answer ? send(answer, request, response) : sendNotFound(lookup.domain, response);
+  /** Counts an answered lookup as Express's metrics middleware would; returns its duration in seconds. */
+  const countAnswer = (lookup: Lookup, status: number, started: bigint): number => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const labels = { method: 'GET', route: lookup.route, status: String(status) };
     deps.metrics.httpRequests.inc(labels);
     deps.metrics.httpDuration.observe(labels, seconds);
+    return seconds;
+  };
+  const finish = (request: IncomingMessage, response: ServerResponse, lookup: Lookup, answer: LookupAnswer | null, cache: 'hit' | 'miss', started: bigint) => {
+    const status = answer ? send(answer, request, response) : sendNotFound(lookup.domain, response);
+    const seconds = countAnswer(lookup, status, started);
     if (infoEnabled()) {
       const given = request.headers['x-request-id'];
       deps.logger.info(
@@ -71,11 +76,9 @@ export function createLookupFastPath(deps: FastPathDeps): (request: IncomingMess
       const verdict = canonicalOrRefusal(deps, lookup);
       if (verdict === false) return false;
       if (typeof verdict === 'string') {
-        const labels = { method: 'GET', route: lookup.route, status: '400' };
         sendPrebuiltError(response, 400, verdict);
         deps.metrics.rejections.inc({ reason: `400 ${lookup.field}` });
-        deps.metrics.httpRequests.inc(labels);
-        deps.metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+        countAnswer(lookup, 400, started);
         return true;
       }
     }
